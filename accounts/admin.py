@@ -1,0 +1,85 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.jalali import jalali_date, jalali_datetime
+from accounts.models import AccessLog, Facility, Membership, Patient, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["role", "facility", "council_number", "specialty", "licence_status", "is_active"]
+    autocomplete_fields = ["facility"]
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ["national_code", "first_name", "last_name", "mobile", "is_active", "joined"]
+    search_fields = ["national_code", "last_name", "mobile"]
+    list_filter = ["is_active", "is_staff"]
+    fields = ["national_code", "first_name", "last_name", "mobile", "is_active", "is_staff",
+              "is_superuser"]
+    inlines = [MembershipInline]
+
+    @admin.display(description=_("تاریخ عضویت"), ordering="date_joined")
+    def joined(self, obj):
+        return jalali_date(obj.date_joined)
+
+    def save_related(self, request, form, formsets, change):
+        existing = set(Membership.objects.filter(user=form.instance).values_list("pk", flat=True))
+        super().save_related(request, form, formsets, change)
+        for membership in Membership.objects.filter(user=form.instance).exclude(pk__in=existing):
+            services.membership_announce(membership)
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "siam_id", "city", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "siam_id"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "facility", "council_number", "specialty", "licence_status",
+                    "is_active"]
+    list_filter = ["role", "licence_status", "is_active"]
+    search_fields = ["user__national_code", "user__last_name", "council_number"]
+    autocomplete_fields = ["user", "facility"]
+    list_select_related = ["user", "facility"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.membership_announce(obj)
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["national_code", "first_name", "last_name", "sex", "born", "mobile"]
+    search_fields = ["national_code", "last_name"]
+    list_filter = ["sex"]
+    raw_id_fields = ["user", "mother"]
+
+    @admin.display(description=_("تاریخ تولد"), ordering="birth_date")
+    def born(self, obj):
+        return jalali_date(obj.birth_date)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["when", "action", "actor", "membership", "national_code", "target", "ip"]
+    list_filter = ["action"]
+    search_fields = ["national_code", "target"]
+    list_select_related = ["actor", "membership__facility", "membership__user"]
+
+    @admin.display(description=_("زمان"), ordering="at")
+    def when(self, obj):
+        return jalali_datetime(obj.at)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

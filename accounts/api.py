@@ -1,0 +1,120 @@
+"""Sign-in and 'me' endpoints (contract: auth/*, me, me/access-log)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.errors import Forbidden, Invalid
+from accounts.models import Role
+from accounts.permissions import roles
+from accounts.serializers import (
+    AccessLogOut,
+    MembershipIn,
+    MembershipSwitchOut,
+    MeOut,
+    OtpRequestIn,
+    OtpRequestOut,
+    OtpVerifyIn,
+    OtpVerifyOut,
+    membership_data,
+)
+from accounts.web import client_ip
+
+
+def valid(serializer_class, request):
+    if not isinstance(request.data, dict):
+        raise Invalid(_("بدنه درخواست باید یک شیء JSON باشد."), code="invalid_body")
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        raise Invalid(_("ورودی نامعتبر است."), errors=serializer.errors)
+    return serializer.validated_data
+
+
+class OtpRequestApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OtpRequestIn, responses={202: OtpRequestOut})
+    def post(self, request):
+        data = valid(OtpRequestIn, request)
+        challenge = services.otp_request(
+            national_code=data["national_code"], mobile=data["mobile"], ip=client_ip(request)
+        )
+        return Response(
+            {
+                "detail": _("اگر کد ملی و شماره همراه درست باشند، کد ورود پیامک می‌شود."),
+                "expires_in": challenge.expires_in,
+                "resend_in": challenge.resend_in,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class OtpVerifyApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OtpVerifyIn, responses={200: OtpVerifyOut})
+    def post(self, request):
+        data = valid(OtpVerifyIn, request)
+        ip = client_ip(request)
+        user = services.otp_verify(national_code=data["national_code"], code=data["code"], ip=ip)
+        token, key = services.api_token_issue(user=user, membership_id=data.get("membership"))
+        services.signin_complete(user=user, membership=token.membership, ip=ip, via="api")
+        return Response(
+            {
+                "token": key,
+                "membership": membership_data(token.membership),
+                "memberships": [membership_data(m) for m in services.memberships_of(user)],
+            }
+        )
+
+
+def _api_token(request):
+    token = getattr(request, "api_token", None)
+    if token is None:
+        raise Forbidden(_("این کار فقط با توکن API ممکن است."), code="token_required")
+    return token
+
+
+class MembershipSwitchApi(APIView):
+    @extend_schema(request=MembershipIn, responses={200: MembershipSwitchOut})
+    def post(self, request):
+        data = valid(MembershipIn, request)
+        token = _api_token(request)
+        membership = services.api_token_switch(token=token, membership_id=data["membership"])
+        return Response({"membership": membership_data(membership)})
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.api_token_revoke(token=_api_token(request), ip=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: MeOut})
+    def get(self, request):
+        user = request.user
+        return Response(
+            {
+                "national_code": user.national_code,
+                "full_name": user.full_name,
+                "membership": membership_data(request.membership),
+                "memberships": [membership_data(m) for m in services.memberships_of(user)],
+            }
+        )
+
+
+class MyAccessLogApi(APIView):
+    permission_classes = [roles(Role.PATIENT)]
+
+    @extend_schema(responses={200: AccessLogOut(many=True)})
+    def get(self, request):
+        entries = selectors.access_log_of(user=request.user)[:500]
+        return Response(AccessLogOut(entries, many=True).data)

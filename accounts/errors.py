@@ -1,0 +1,49 @@
+"""Domain errors raised by services; the API and pages map them to answers in one place."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    status = 400
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class RulesRejected(DomainError):
+    status = 422
+    code = "rules"
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "throttled"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "unavailable"

@@ -1,0 +1,60 @@
+"""Jalali calendar and Persian digits: the one place that converts them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import jdatetime
+from django.utils import timezone
+
+_FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def fa_digits(value: object) -> str:
+    return str(value).translate(_FA)
+
+
+def to_jalali(value: dt.date | dt.datetime | None) -> jdatetime.date | jdatetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return jdatetime.datetime.fromgregorian(datetime=value)
+    return jdatetime.date.fromgregorian(date=value)
+
+
+def jalali_date(value: dt.date | dt.datetime | None) -> str:
+    """1405/08/30 in Persian digits; empty for None."""
+    j = to_jalali(value)
+    return fa_digits(j.strftime("%Y/%m/%d")) if j else ""
+
+
+def jalali_datetime(value: dt.datetime | None) -> str:
+    j = to_jalali(value)
+    return fa_digits(j.strftime("%Y/%m/%d %H:%M")) if j else ""
+
+
+def parse_jalali_date(text: str) -> dt.date:
+    """'1370/05/12' (Persian or Latin digits, / or -) to a Gregorian date; ValueError if bad."""
+    from accounts.identity import latin_digits
+
+    match = re.fullmatch(r"\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*", latin_digits(text or ""))
+    if not match:
+        raise ValueError("not a Jalali date")
+    year, month, day = (int(g) for g in match.groups())
+    return jdatetime.date(year, month, day).togregorian()
+
+
+def jalali_period(day: dt.date) -> str:
+    """The Jalali month label used for invoices: 1405-08."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}-{j.month:02d}"
+
+
+def rial(amount: int | None) -> str:
+    """12500 -> ۱۲٬۵۰۰ (Persian digits, Persian thousands separator)."""
+    if amount is None:
+        return ""
+    return fa_digits(f"{int(amount):,}").replace(",", "٬")

@@ -1,0 +1,21 @@
+from accounts.models import Membership
+
+SESSION_KEY = "membership_id"
+
+
+class ActiveMembershipMiddleware:
+    """Puts the session's chosen membership on `request.membership` (None until chosen)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        membership_id = request.session.get(SESSION_KEY)
+        if membership_id and request.user.is_authenticated:
+            request.membership = (
+                Membership.objects.select_related("facility")
+                .filter(pk=membership_id, user=request.user, is_active=True)
+                .first()
+            )
+        return self.get_response(request)

@@ -1,0 +1,451 @@
+"""People, facilities, memberships, patients, one-time-code devices, API tokens, access log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import SideChannelDevice, ThrottlingMixin
+
+from accounts.identity import normalize_mobile, normalize_national_code
+
+
+def validate_national_code(value: str) -> None:
+    normalize_national_code(value)
+
+
+def validate_mobile(value: str) -> None:
+    normalize_mobile(value)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, national_code: str, password: str | None = None, **extra):
+        user = self.model(national_code=normalize_national_code(national_code), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, national_code: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(national_code, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who can sign in; keyed by the national code. Signs in by SMS code only."""
+
+    national_code = models.CharField(
+        _("کد ملی"), max_length=10, unique=True, validators=[validate_national_code]
+    )
+    first_name = models.CharField(_("نام"), max_length=100, blank=True)
+    last_name = models.CharField(_("نام خانوادگی"), max_length=100, blank=True)
+    mobile = models.CharField(_("شماره همراه"), max_length=11, validators=[validate_mobile])
+    is_active = models.BooleanField(_("فعال"), default=True)
+    is_staff = models.BooleanField(_("دسترسی مدیریت"), default=False)
+    date_joined = models.DateTimeField(_("تاریخ عضویت"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "national_code"
+    REQUIRED_FIELDS = ["mobile"]
+
+    class Meta:
+        verbose_name = _("کاربر")
+        verbose_name_plural = _("کاربران")
+
+    def __str__(self) -> str:
+        return self.full_name or self.national_code
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        OFFICE = "office", _("مطب")
+        CLINIC = "clinic", _("درمانگاه")
+        HOSPITAL = "hospital", _("بیمارستان")
+        PHARMACY = "pharmacy", _("داروخانه")
+        LAB = "lab", _("آزمایشگاه")
+        IMAGING = "imaging", _("مرکز تصویربرداری")
+        PHYSIO = "physio", _("مرکز فیزیوتراپی")
+        INSURER = "insurer", _("سازمان بیمه‌گر")
+
+    name = models.CharField(_("نام"), max_length=200)
+    kind = models.CharField(_("نوع"), max_length=16, choices=Kind.choices)
+    siam_id = models.CharField(_("شناسه سیام"), max_length=20, unique=True)
+    city = models.CharField(_("شهر"), max_length=100, blank=True)
+    address = models.CharField(_("نشانی"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("فعال"), default=True)
+
+    class Meta:
+        verbose_name = _("مرکز")
+        verbose_name_plural = _("مراکز")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    DOCTOR = "doctor", _("پزشک")
+    RECEPTION = "reception", _("منشی")
+    PHARMACY = "pharmacy", _("داروخانه")
+    LAB = "lab", _("آزمایشگاه")
+    IMAGING = "imaging", _("تصویربرداری")
+    PHYSIO = "physio", _("فیزیوتراپی")
+    REVIEWER = "reviewer", _("کارشناس بیمه")
+    PATIENT = "patient", _("بیمار")
+
+
+# Which facility kinds each role may belong to; the patient role has no facility.
+ROLE_FACILITY_KINDS: dict[str, set[str]] = {
+    Role.DOCTOR: {Facility.Kind.OFFICE, Facility.Kind.CLINIC, Facility.Kind.HOSPITAL},
+    Role.RECEPTION: {Facility.Kind.OFFICE, Facility.Kind.CLINIC, Facility.Kind.HOSPITAL},
+    Role.PHARMACY: {Facility.Kind.PHARMACY},
+    Role.LAB: {Facility.Kind.LAB, Facility.Kind.HOSPITAL},
+    Role.IMAGING: {Facility.Kind.IMAGING, Facility.Kind.HOSPITAL},
+    Role.PHYSIO: {Facility.Kind.PHYSIO, Facility.Kind.HOSPITAL},
+    Role.REVIEWER: {Facility.Kind.INSURER},
+    Role.PATIENT: set(),
+}
+
+# Fulfilment roles and the prescription kind each one serves.
+FULFILMENT_KIND = {
+    Role.PHARMACY: "drug",
+    Role.LAB: "lab",
+    Role.IMAGING: "imaging",
+    Role.PHYSIO: "physio",
+}
+
+
+class Specialty(models.TextChoices):
+    GP = "gp", _("پزشک عمومی")
+    INTERNAL = "internal", _("داخلی")
+    CARDIOLOGY = "cardiology", _("قلب و عروق")
+    PEDIATRICS = "pediatrics", _("کودکان")
+    GYNECOLOGY = "gynecology", _("زنان و زایمان")
+    ORTHOPEDICS = "orthopedics", _("ارتوپدی")
+    NEUROLOGY = "neurology", _("مغز و اعصاب")
+    PSYCHIATRY = "psychiatry", _("روان‌پزشکی")
+    DERMATOLOGY = "dermatology", _("پوست")
+    UROLOGY = "urology", _("اورولوژی")
+    INFECTIOUS = "infectious", _("عفونی")
+    ENT = "ent", _("گوش، حلق و بینی")
+    OPHTHALMOLOGY = "ophthalmology", _("چشم")
+    SURGERY = "surgery", _("جراحی عمومی")
+
+
+class Membership(models.Model):
+    """A role a person holds at a facility; a person picks one after signing in."""
+
+    class Licence(models.TextChoices):
+        ACTIVE = "active", _("فعال")
+        SUSPENDED = "suspended", _("تعلیق")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("کاربر")
+    )
+    role = models.CharField(_("نقش"), max_length=16, choices=Role.choices)
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("مرکز"),
+    )
+    council_number = models.CharField(_("شماره نظام پزشکی"), max_length=20, blank=True)
+    specialty = models.CharField(
+        _("تخصص"), max_length=20, choices=Specialty.choices, blank=True
+    )
+    licence_status = models.CharField(
+        _("وضعیت پروانه"), max_length=10, choices=Licence.choices, default=Licence.ACTIVE
+    )
+    is_active = models.BooleanField(_("فعال"), default=True)
+    created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("عضویت")
+        verbose_name_plural = _("عضویت‌ها")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "facility"], name="membership_unique_role_at_facility"
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role="patient"),
+                name="membership_one_patient_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(role="patient", facility__isnull=True)
+                | (~Q(role="patient") & Q(facility__isnull=False)),
+                name="membership_facility_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" @ {self.facility}" if self.facility_id else ""
+        return f"{self.user} — {self.get_role_display()}{where}"
+
+    @property
+    def is_fulfilment(self) -> bool:
+        return self.role in FULFILMENT_KIND
+
+    @property
+    def kind_served(self) -> str | None:
+        """The prescription kind a fulfilment membership dispenses or performs."""
+        return FULFILMENT_KIND.get(self.role)
+
+    @property
+    def can_prescribe(self) -> bool:
+        return (
+            self.role == Role.DOCTOR
+            and self.is_active
+            and self.licence_status == self.Licence.ACTIVE
+        )
+
+
+class Patient(models.Model):
+    """The clinical record of a person; newborns without a code are linked to the mother."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("مرد")
+        FEMALE = "F", _("زن")
+
+    national_code = models.CharField(
+        _("کد ملی"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_national_code],
+    )
+    user = models.OneToOneField(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+        verbose_name=_("حساب کاربری"),
+    )
+    first_name = models.CharField(_("نام"), max_length=100)
+    last_name = models.CharField(_("نام خانوادگی"), max_length=100)
+    birth_date = models.DateField(_("تاریخ تولد"))
+    sex = models.CharField(_("جنس"), max_length=1, choices=Sex.choices)
+    mobile = models.CharField(
+        _("شماره همراه"), max_length=11, blank=True, validators=[validate_mobile]
+    )
+    mother = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="newborns",
+        verbose_name=_("مادر"),
+    )
+    created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("بیمار")
+        verbose_name_plural = _("بیماران")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(national_code__isnull=False) | Q(mother__isnull=False),
+                name="patient_code_or_mother",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.national_code or _('نوزاد')})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return max(years, 0)
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+def _code_digest(device_key: str, code: str) -> str:
+    """Codes are kept only as a keyed hash: a database dump reveals no live code."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{device_key}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+class SMSDevice(ThrottlingMixin, SideChannelDevice):
+    """A django-otp side-channel device: a 6-digit code sent by SMS, one per purpose.
+
+    The inherited `token` holds an HMAC of the code, never the code itself.
+    """
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", _("ورود")
+        CONSENT = "consent", _("رضایت مشاهده سوابق")
+        SIGN = "sign", _("امضا")
+
+    token = models.CharField(max_length=64, blank=True, null=True)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    # Who the code is for beyond the person: for consent, the requesting membership.
+    context = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("دستگاه کد یک‌بارمصرف")
+        verbose_name_plural = _("دستگاه‌های کد یک‌بارمصرف")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "context"], name="smsdevice_one_per_purpose"
+            )
+        ]
+
+    def get_throttle_factor(self) -> int:
+        return settings.OTP_SMS_THROTTLE_FACTOR
+
+    def issue_code(self, *, ttl_seconds: int) -> str:
+        """Start a new code: store its digest, reset failures, return the plain code."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.token = _code_digest(f"{self.pk}:{self.purpose}", code)
+        self.valid_until = timezone.now() + timedelta(seconds=ttl_seconds)
+        self.throttling_failure_count = 0
+        self.throttling_failure_timestamp = None
+        self.save()
+        return code
+
+    @property
+    def is_dead(self) -> bool:
+        return self.throttling_failure_count >= settings.OTP_MAX_ATTEMPTS
+
+    def verify_token(self, token: str) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed or self.is_dead or not self.token:
+            return False
+        digest = _code_digest(f"{self.pk}:{self.purpose}", str(token))
+        if timezone.now() < self.valid_until and hmac.compare_digest(digest, self.token):
+            self.token = None
+            self.valid_until = timezone.now()
+            self.throttle_reset(commit=False)
+            self.save()
+            return True
+        self.throttle_increment(commit=False)
+        if self.is_dead:
+            self.token = None
+        self.save()
+        return False
+
+
+def _token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """One token per API sign-in, carrying its active membership. Only a digest is kept."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("توکن API")
+        verbose_name_plural = _("توکن‌های API")
+
+    def __str__(self) -> str:
+        return f"token #{self.pk} of {self.user_id}"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return _token_digest(key)
+
+    @classmethod
+    def issue(cls, *, user: User, membership: Membership | None) -> tuple[ApiToken, str]:
+        key = secrets.token_hex(24)
+        token = cls.objects.create(
+            digest=_token_digest(key),
+            user=user,
+            membership=membership,
+            expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        )
+        return token, key
+
+
+class AccessLog(models.Model):
+    """Every read of patient data and every sign-in event. Never holds a code."""
+
+    class Action(models.TextChoices):
+        LOGIN_OK = "login.success", _("ورود موفق")
+        LOGIN_FAILED = "login.failure", _("ورود ناموفق")
+        LOGOUT = "logout", _("خروج")
+        PATIENT_READ = "patient.read", _("مشاهده پرونده بیمار")
+        PRESCRIPTION_READ = "prescription.read", _("مشاهده نسخه")
+        PRESCRIPTION_LIST = "prescription.list", _("جستجوی نسخه‌ها")
+        HISTORY_READ = "history.read", _("مشاهده سوابق درمانی")
+        CONSENT_REQUEST = "consent.request", _("درخواست رضایت")
+        CONSENT_GRANT = "consent.grant", _("ثبت رضایت")
+        PAPER_COPY = "prescription.paper", _("چاپ نسخه کاغذی")
+        RESULT_READ = "result.read", _("مشاهده نتیجه")
+
+    at = models.DateTimeField(_("زمان"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("کاربر"),
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("عضویت"),
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log",
+        verbose_name=_("بیمار"),
+    )
+    national_code = models.CharField(_("کد ملی"), max_length=10, blank=True)
+    action = models.CharField(_("رویداد"), max_length=32, choices=Action.choices)
+    target = models.CharField(_("موضوع"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("نشانی IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("رویداد دسترسی")
+        verbose_name_plural = _("گزارش دسترسی")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["patient", "-at"], name="accesslog_patient_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.target}"

@@ -1,0 +1,83 @@
+from rest_framework import serializers
+
+from accounts.models import AccessLog, Membership
+
+
+def membership_data(membership: Membership | None) -> dict | None:
+    """The contract's Membership shape."""
+    if membership is None:
+        return None
+    facility = membership.facility
+    return {
+        "id": membership.pk,
+        "role": membership.role,
+        "facility": (
+            {"id": facility.pk, "name": facility.name, "kind": facility.kind} if facility else None
+        ),
+    }
+
+
+class OtpRequestIn(serializers.Serializer):
+    national_code = serializers.CharField(max_length=32)
+    mobile = serializers.CharField(max_length=32)
+
+
+class OtpRequestOut(serializers.Serializer):
+    detail = serializers.CharField()
+    expires_in = serializers.IntegerField()
+    resend_in = serializers.IntegerField()
+
+
+class OtpVerifyIn(serializers.Serializer):
+    national_code = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=16)
+    membership = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class MembershipOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    facility = serializers.DictField(allow_null=True)
+
+
+class OtpVerifyOut(serializers.Serializer):
+    token = serializers.CharField()
+    membership = MembershipOut(allow_null=True)
+    memberships = MembershipOut(many=True)
+
+
+class MembershipIn(serializers.Serializer):
+    membership = serializers.IntegerField(min_value=1)
+
+
+class MembershipSwitchOut(serializers.Serializer):
+    membership = MembershipOut()
+
+
+class MeOut(serializers.Serializer):
+    national_code = serializers.CharField()
+    full_name = serializers.CharField()
+    membership = MembershipOut(allow_null=True)
+    memberships = MembershipOut(many=True)
+
+
+class AccessLogOut(serializers.ModelSerializer):
+    who = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+    facility = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessLog
+        fields = ["at", "action", "target", "who", "role", "facility"]
+
+    def get_who(self, obj: AccessLog) -> str:
+        return obj.actor.full_name if obj.actor else ""
+
+    def get_role(self, obj: AccessLog) -> str | None:
+        return obj.membership.role if obj.membership else None
+
+    def get_facility(self, obj: AccessLog) -> dict | None:
+        if obj.membership is None or obj.membership.facility is None:
+            return None
+        facility = obj.membership.facility
+        return {"id": facility.pk, "name": facility.name, "kind": facility.kind}

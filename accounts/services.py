@@ -1,0 +1,293 @@
+"""The accounts domain's verbs: one-time codes, sign-in, memberships, the access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import throttle
+from accounts.errors import Invalid, ServiceUnavailable, Throttled
+from accounts.identity import normalize_mobile, normalize_national_code
+from accounts.models import (
+    ROLE_FACILITY_KINDS,
+    AccessLog,
+    ApiToken,
+    Facility,
+    Membership,
+    Patient,
+    Role,
+    SMSDevice,
+    User,
+)
+from accounts.sms import SMSError, send_sms
+
+OTP_TEXT = {
+    SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
+    SMSDevice.Purpose.CONSENT: (
+        "نسخه: پزشک {who} درخواست مشاهده سوابق درمانی شما را دارد. "
+        "اگر موافقید کد {code} را به پزشک بگویید."
+    ),
+    SMSDevice.Purpose.SIGN: "نسخه: کد امضای نسخه {code} است.",
+}
+
+
+@dataclass(frozen=True)
+class OtpChallenge:
+    expires_in: int
+    resend_in: int
+
+
+def _field_error(field: str, exc: ValidationError) -> Invalid:
+    return Invalid(exc.messages[0], code="invalid", errors={field: exc.messages})
+
+
+def national_code_clean(value: object, *, field: str = "national_code") -> str:
+    try:
+        return normalize_national_code(value)
+    except ValidationError as exc:
+        raise _field_error(field, exc) from None
+
+
+def mobile_clean(value: object, *, field: str = "mobile") -> str:
+    try:
+        return normalize_mobile(value)
+    except ValidationError as exc:
+        raise _field_error(field, exc) from None
+
+
+def access_log_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    membership: Membership | None = None,
+    patient: Patient | None = None,
+    national_code: str = "",
+    target: str = "",
+    ip: str | None = None,
+) -> AccessLog:
+    """The one way anything is written to the access log."""
+    return AccessLog.objects.create(
+        action=action,
+        actor=actor,
+        membership=membership,
+        patient=patient,
+        national_code=national_code or (patient.national_code or "" if patient else ""),
+        target=target[:64],
+        ip=ip,
+    )
+
+
+def access_log_record_many(
+    *, action: str, actor: User, membership: Membership | None, patients, target: str = "",
+    ip: str | None = None,
+) -> None:
+    """Log one read per distinct patient in one INSERT (list pages stay bounded)."""
+    seen: dict[int, Patient] = {p.pk: p for p in patients}
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            action=action, actor=actor, membership=membership, patient=p,
+            national_code=p.national_code or "", target=target[:64], ip=ip,
+        )
+        for p in seen.values()
+    )
+
+
+def _login_candidate(national_code: str, mobile: str) -> User | None:
+    user = User.objects.filter(national_code=national_code, is_active=True).first()
+    if user is None or user.mobile != mobile:
+        return None
+    if not user.is_staff and not user.memberships.filter(is_active=True).exists():
+        return None
+    return user
+
+
+def sms_code_send(*, user: User, purpose: str, context: str = "", **text_args: str) -> None:
+    """Issue a fresh code on the person's device for this purpose and send it by SMS."""
+    with transaction.atomic():
+        device, _created = SMSDevice.objects.select_for_update().get_or_create(
+            user=user, purpose=purpose, context=context,
+            defaults={"name": f"sms-{purpose}"},
+        )
+        code = device.issue_code(ttl_seconds=settings.OTP_TTL_SECONDS)
+    text = OTP_TEXT[purpose].format(code=code, **text_args)
+    try:
+        send_sms(to=user.mobile, text=text, purpose=purpose, code=code)
+    except SMSError:
+        SMSDevice.objects.filter(pk=device.pk).update(token=None)
+        raise ServiceUnavailable(
+            _("سامانه پیامک در دسترس نیست. چند دقیقه دیگر دوباره تلاش کنید."),
+            code="sms_unavailable",
+        ) from None
+
+
+def sms_code_verify(*, user: User, purpose: str, code: str, context: str = "") -> bool:
+    """Check a code; raises Throttled once the code is dead after too many wrong tries."""
+    with transaction.atomic():
+        device = (
+            SMSDevice.objects.select_for_update()
+            .filter(user=user, purpose=purpose, context=context)
+            .first()
+        )
+        if device is None:
+            return False
+        dead_before = device.is_dead
+        allowed, _info = device.verify_is_allowed()
+        ok = allowed and not dead_before and device.verify_token(str(code).strip())
+    # Raised outside the atomic block so the failure count it saved is kept.
+    if dead_before or device.is_dead:
+        raise Throttled(_("تعداد تلاش‌های نادرست زیاد بود. کد تازه بگیرید."), code="code_dead")
+    if not allowed:
+        raise Throttled(_("چند ثانیه صبر کنید و دوباره تلاش کنید."), code="slow_down")
+    return ok
+
+
+def otp_request(*, national_code: object, mobile: object, ip: str | None) -> OtpChallenge:
+    """Ask for a sign-in code. The answer never says whether the person exists."""
+    code_owner = national_code_clean(national_code)
+    mobile_number = mobile_clean(mobile)
+    if ip and throttle.hit(f"otp:ip:{ip}", window_seconds=3600) > (
+        settings.OTP_MAX_REQUESTS_PER_IP_PER_HOUR
+    ):
+        raise Throttled(_("درخواست‌های زیادی از این نشانی رسیده است. بعداً تلاش کنید."),
+                        code="ip_throttled", retry_after=3600)
+    wait = throttle.start_cooldown(f"otp:cool:{code_owner}", seconds=settings.OTP_RESEND_SECONDS)
+    if wait:
+        raise Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")
+                        .format(s=wait), code="resend_cooldown", retry_after=wait)
+    throttle.clear(f"otp:fail:{code_owner}")
+    user = _login_candidate(code_owner, mobile_number)
+    if user is not None:
+        sms_code_send(user=user, purpose=SMSDevice.Purpose.LOGIN)
+    return OtpChallenge(expires_in=settings.OTP_TTL_SECONDS, resend_in=settings.OTP_RESEND_SECONDS)
+
+
+def otp_verify(*, national_code: object, code: object, ip: str | None) -> User:
+    """Check a sign-in code; unknown people and wrong codes get the same 400."""
+    code_owner = national_code_clean(national_code)
+    code_text = str(code or "").strip()
+    if not code_text.isdigit() or len(code_text) != 6:
+        raise Invalid(_("کد باید ۶ رقم باشد."), errors={"code": [_("کد باید ۶ رقم باشد.")]})
+    fail_key = f"otp:fail:{code_owner}"
+    if throttle.count(fail_key) >= settings.OTP_MAX_ATTEMPTS:
+        raise Throttled(_("تعداد تلاش‌های نادرست زیاد بود. کد تازه بگیرید."), code="code_dead")
+    if ip and throttle.hit(f"otp:verify-ip:{ip}", window_seconds=3600) > (
+        settings.OTP_MAX_REQUESTS_PER_IP_PER_HOUR * settings.OTP_MAX_ATTEMPTS
+    ):
+        raise Throttled(_("درخواست‌های زیادی از این نشانی رسیده است. بعداً تلاش کنید."),
+                        code="ip_throttled", retry_after=3600)
+    user = User.objects.filter(national_code=code_owner, is_active=True).first()
+    ok = False
+    try:
+        if user is not None:
+            ok = sms_code_verify(user=user, purpose=SMSDevice.Purpose.LOGIN, code=code_text)
+    finally:
+        if not ok:
+            failures = throttle.hit(fail_key, window_seconds=settings.OTP_TTL_SECONDS * 10)
+            access_log_record(action=AccessLog.Action.LOGIN_FAILED, actor=user,
+                              national_code=code_owner, ip=ip)
+    if not ok:
+        if failures >= settings.OTP_MAX_ATTEMPTS:
+            raise Throttled(_("تعداد تلاش‌های نادرست زیاد بود. کد تازه بگیرید."),
+                            code="code_dead")
+        raise Invalid(_("کد نادرست است یا منقضی شده است."), code="invalid_code",
+                      errors={"code": [_("کد نادرست است یا منقضی شده است.")]})
+    throttle.clear(fail_key)
+    return user
+
+
+def memberships_of(user: User):
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("facility")
+        .order_by("id")
+    )
+
+
+def membership_for(*, user: User, membership_id: object) -> Membership:
+    """The user's own active membership with this id; anything else is a 400."""
+    try:
+        pk = int(str(membership_id))
+    except (TypeError, ValueError):
+        pk = None
+    membership = memberships_of(user).filter(pk=pk).first() if pk else None
+    if membership is None:
+        raise Invalid(_("این عضویت متعلق به شما نیست."), code="invalid_membership",
+                      errors={"membership": [_("عضویت نامعتبر است.")]})
+    return membership
+
+
+def signin_complete(*, user: User, membership: Membership | None, ip: str | None,
+                    via: str) -> None:
+    access_log_record(action=AccessLog.Action.LOGIN_OK, actor=user, membership=membership,
+                      national_code=user.national_code, target=via, ip=ip)
+
+
+def api_token_issue(*, user: User, membership_id: object | None) -> tuple[ApiToken, str]:
+    memberships = list(memberships_of(user))
+    if membership_id not in (None, ""):
+        membership = membership_for(user=user, membership_id=membership_id)
+    else:
+        membership = memberships[0] if memberships else None
+    return ApiToken.issue(user=user, membership=membership)
+
+
+def api_token_switch(*, token: ApiToken, membership_id: object) -> Membership:
+    membership = membership_for(user=token.user, membership_id=membership_id)
+    token.membership = membership
+    token.save(update_fields=["membership"])
+    return membership
+
+
+def api_token_revoke(*, token: ApiToken, ip: str | None) -> None:
+    from django.utils import timezone
+
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    access_log_record(action=AccessLog.Action.LOGOUT, actor=token.user, ip=ip,
+                      national_code=token.user.national_code, target="api")
+
+
+def membership_grant(
+    *,
+    user: User,
+    role: str,
+    facility: Facility | None,
+    council_number: str = "",
+    specialty: str = "",
+    notify: bool = True,
+) -> Membership:
+    """Give a person a role at a facility and tell them by SMS (seed 004)."""
+    if role == Role.PATIENT:
+        facility = None
+    elif facility is None or facility.kind not in ROLE_FACILITY_KINDS[role]:
+        raise Invalid(_("این نقش در این نوع مرکز تعریف نمی‌شود."), code="role_facility")
+    if role == Role.DOCTOR and not council_number:
+        raise Invalid(_("شماره نظام پزشکی برای پزشک لازم است."), code="council_number")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, role=role, facility=facility,
+            defaults={"council_number": council_number, "specialty": specialty},
+        )
+        if created and notify:
+            membership_announce(membership)
+    return membership
+
+
+def membership_announce(membership: Membership) -> None:
+    """Tell the person by SMS, once the grant is committed, that a role was given to them."""
+    from accounts.tasks import membership_notice_send
+
+    transaction.on_commit(lambda: membership_notice_send.delay(membership.pk))
+
+
+def membership_notice(membership_id: int) -> None:
+    membership = Membership.objects.select_related("user", "facility").filter(
+        pk=membership_id).first()
+    if membership is None:
+        return
+    where = f" در {membership.facility.name}" if membership.facility else ""
+    text = f"نسخه: دسترسی «{membership.get_role_display()}»{where} برای شما فعال شد."
+    send_sms(to=membership.user.mobile, text=text, purpose="notice")

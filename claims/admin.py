@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.jalali import jalali_date
+from claims.models import Coverage, Insurer, Scheme
+from config.admin_site import InsurerScopedAdmin
+
+
+@admin.register(Insurer)
+class InsurerAdmin(InsurerScopedAdmin):
+    insurer_path = "pk"
+    list_display = ["code", "name", "facility"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        from config.admin_site import reviewer_insurer
+
+        insurer = reviewer_insurer(request)
+        return queryset.filter(pk=insurer.pk) if insurer else queryset.none()
+
+
+@admin.register(Scheme)
+class SchemeAdmin(InsurerScopedAdmin):
+    list_display = ["code", "name", "insurer", "patient_share_percent", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["insurer"]
+
+
+@admin.register(Coverage)
+class CoverageAdmin(InsurerScopedAdmin):
+    insurer_path = "scheme__insurer"
+    list_display = ["patient", "scheme", "insurance_number", "start", "end"]
+    search_fields = ["patient__national_code", "insurance_number"]
+    list_select_related = ["patient", "scheme"]
+    raw_id_fields = ["patient"]
+
+    @admin.display(description=_("از تاریخ"), ordering="valid_from")
+    def start(self, obj):
+        return jalali_date(obj.valid_from)
+
+    @admin.display(description=_("تا تاریخ"), ordering="valid_to")
+    def end(self, obj):
+        return jalali_date(obj.valid_to) or "—"

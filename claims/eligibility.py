@@ -1,0 +1,41 @@
+"""Eligibility: who insures a patient on a day. Today the local coverage table answers;
+the national insured-persons service can replace the backend behind the same function."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import Patient
+from claims.models import Coverage, Insurer, Scheme
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    insurer: Insurer
+    scheme: Scheme
+    patient_share_percent: int
+
+    def as_dict(self) -> dict:
+        return {
+            "insurer": {"code": self.insurer.code, "name": self.insurer.name},
+            "scheme": {"code": self.scheme.code, "name": self.scheme.name},
+            "patient_share_percent": self.patient_share_percent,
+        }
+
+
+def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
+    """The patient's coverage on `day`, or None when uninsured (they pay everything)."""
+    coverage = (
+        Coverage.objects.select_related("scheme__insurer")
+        .filter(patient=patient, valid_from__lte=day, scheme__is_active=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+    if coverage is None:
+        return None
+    scheme = coverage.scheme
+    return Eligibility(scheme.insurer, scheme, scheme.patient_share_percent)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/login/", account_views.admin_login),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("accounts.urls")),
+    path("", include("prescriptions.urls")),
+    path("", include("pharmacy.urls")),
+    path("", include("claims.urls")),
+]
+
+handler403 = "accounts.views.forbidden"
+handler404 = "accounts.views.not_found"
+handler500 = "accounts.views.server_error"

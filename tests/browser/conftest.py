@@ -1,0 +1,50 @@
+"""Playwright driving Debian's /usr/bin/chromium against the live test server."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop; the ORM calls in tests are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="fa-IR", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_demo(transactional_db):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+
+
+def sign_in(page, outbox, who, facility: str | None = None) -> None:
+    """Sign in through the real pages, reading the code from the SMS outbox."""
+    national_code, mobile = who
+    page.goto("/login/")
+    page.get_by_label("کد ملی").fill(national_code)
+    page.get_by_label("شماره همراه").fill(mobile)
+    page.get_by_role("button", name="دریافت کد ورود").click()
+    page.get_by_label("کد پیامک‌شده").fill(outbox.last_code(mobile))
+    page.get_by_role("button", name="ورود").click()
+    if facility:
+        page.get_by_role("button", name=facility).click()

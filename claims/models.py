@@ -82,3 +82,52 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} — {self.scheme.code}"
+
+
+class ClaimLine(models.Model):
+    """What an insurer owes a facility for one dispensed line, performed service or visit."""
+
+    class Status(models.TextChoices):
+        UNSENT = "unsent", _("ارسال نشده")
+        SENT = "sent", _("ارسال شده")
+        FAILED = "failed", _("ارسال ناموفق")
+        ACCEPTED = "accepted", _("پذیرفته")
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="claim_lines",
+                                 verbose_name=_("مرکز"))
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="claim_lines",
+                               verbose_name=_("صندوق"))
+    visit = models.ForeignKey("prescriptions.Visit", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("ویزیت"))
+    prescription = models.ForeignKey("prescriptions.Prescription", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("نسخه"))
+    item = models.ForeignKey("prescriptions.PrescriptionItem", on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="+", verbose_name=_("قلم نسخه"))
+    source = models.CharField(_("منبع"), max_length=40, blank=True,
+                              help_text=_("شناسه رویدادی که این سند را ساخت (یکتا)"))
+    code = models.CharField(_("کد خدمت"), max_length=32)
+    quantity = models.PositiveIntegerField(_("تعداد"))
+    unit_price = models.PositiveBigIntegerField(_("قیمت واحد"))
+    total = models.PositiveBigIntegerField(_("جمع"))
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
+    service_date = models.DateField(_("تاریخ خدمت"))
+    status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices,
+                              default=Status.UNSENT)
+    created_at = models.DateTimeField(_("زمان ثبت"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("سند ارائه خدمت")
+        verbose_name_plural = _("اسناد ارائه خدمت")
+        indexes = [models.Index(fields=["facility", "service_date"], name="claim_facility_date"),
+                   models.Index(fields=["scheme", "status"], name="claim_scheme_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["source"], condition=~Q(source=""),
+                                    name="claim_line_source_once"),
+            models.CheckConstraint(condition=Q(insurer_share__lte=models.F("total")),
+                                   name="claim_shares_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} × {self.quantity} ({self.service_date})"

@@ -215,3 +215,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+
+def envdays(name: str, default: str) -> dict[str, int]:
+    """`drug=30,lab=90` -> {"drug": 30, "lab": 90}; a bad value fails at start."""
+    try:
+        pairs = (part.split("=") for part in (os.environ.get(name) or default).split(","))
+        return {key.strip(): int(value) for key, value in pairs}
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must look like drug=30,lab=90") from None
+
+
+# How long a prescription of each kind can be fulfilled after it is written.
+PRESCRIPTION_VALID_DAYS = envdays("PRESCRIPTION_VALID_DAYS",
+                                  "drug=30,lab=90,imaging=90,physio=90")

@@ -1,0 +1,337 @@
+"""Catalog, visits, prescriptions and their versions, rules as data, consent grants."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Facility, Membership, Patient, Specialty
+
+
+class Kind(models.TextChoices):
+    DRUG = "drug", _("دارو")
+    LAB = "lab", _("آزمایش")
+    IMAGING = "imaging", _("تصویربرداری")
+    PHYSIO = "physio", _("فیزیوتراپی")
+
+
+class CatalogItem(models.Model):
+    """A drug or a service with its price in Rials. `search_text` feeds the as-you-type index."""
+
+    class ItemKind(models.TextChoices):
+        DRUG = "drug", _("دارو")
+        LAB = "lab", _("آزمایش")
+        IMAGING = "imaging", _("تصویربرداری")
+        PHYSIO = "physio", _("فیزیوتراپی")
+        VISIT = "visit", _("ویزیت")
+
+    kind = models.CharField(_("نوع"), max_length=10, choices=ItemKind.choices)
+    code = models.CharField(_("کد"), max_length=32, unique=True)
+    name_fa = models.CharField(_("نام فارسی"), max_length=200)
+    name_en = models.CharField(_("نام لاتین"), max_length=200, blank=True)
+    form = models.CharField(_("شکل دارویی"), max_length=50, blank=True)
+    strength = models.CharField(_("قدرت"), max_length=50, blank=True)
+    therapeutic_class = models.CharField(_("گروه درمانی"), max_length=50, blank=True)
+    unit_price = models.PositiveBigIntegerField(_("قیمت واحد (ریال)"))
+    active = models.BooleanField(_("فعال"), default=True)
+    search_text = models.CharField(max_length=500, editable=False, default="")
+
+    class Meta:
+        verbose_name = _("قلم فهرست")
+        verbose_name_plural = _("فهرست داروها و خدمات")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind", "active"], name="catalog_kind_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name_fa} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # Derived column for the search index; bulk imports fill it the same way.
+        from prescriptions.catalog import search_text_for
+
+        self.search_text = search_text_for(code=self.code, name_fa=self.name_fa,
+                                           name_en=self.name_en)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return self.name_fa or self.name_en
+
+
+class Visit(models.Model):
+    """An encounter admitted into a doctor's queue; eligibility gives it its HID."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("در انتظار")
+        IN_PROGRESS = "in_progress", _("در حال ویزیت")
+        DONE = "done", _("ویزیت‌شده")
+
+    hid = models.CharField(_("شناسه شباد"), max_length=20, unique=True)
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="visits",
+                                 verbose_name=_("مرکز"))
+    doctor = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="visits",
+                               verbose_name=_("پزشک"))
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits",
+                                verbose_name=_("بیمار"))
+    admitted_by = models.ForeignKey(Membership, on_delete=models.PROTECT, null=True,
+                                    related_name="+", verbose_name=_("پذیرش توسط"))
+    day = models.DateField(_("روز"), default=timezone.localdate)
+    status = models.CharField(_("وضعیت"), max_length=12, choices=Status.choices,
+                              default=Status.WAITING)
+    # Eligibility as answered at admission (insurer can change later; the visit keeps this).
+    scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+", verbose_name=_("صندوق"))
+    patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    created_at = models.DateTimeField(_("زمان پذیرش"), default=timezone.now)
+    completed_at = models.DateTimeField(_("زمان تأیید ویزیت"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ویزیت")
+        verbose_name_plural = _("ویزیت‌ها")
+        indexes = [models.Index(fields=["doctor", "day", "created_at"], name="visit_queue"),
+                   models.Index(fields=["facility", "day"], name="visit_facility_day")]
+        constraints = [
+            # Double submits of an admission land on the same waiting visit.
+            models.UniqueConstraint(fields=["doctor", "patient", "day"],
+                                    condition=Q(status="waiting"),
+                                    name="visit_one_waiting_per_doctor_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hid} — {self.patient}"
+
+
+class Prescription(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("فعال")
+        PARTIALLY_DISPENSED = "partially_dispensed", _("بخشی ارائه شده")
+        DISPENSED = "dispensed", _("ارائه شده")
+        CANCELLED = "cancelled", _("ابطال شده")
+        EXPIRED = "expired", _("منقضی")
+
+    OPEN_STATUSES = (Status.ACTIVE, Status.PARTIALLY_DISPENSED)
+
+    tracking_code = models.CharField(_("کد رهگیری"), max_length=16, unique=True)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="prescriptions",
+                              verbose_name=_("ویزیت"))
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions",
+                                verbose_name=_("بیمار"))
+    doctor = models.ForeignKey(Membership, on_delete=models.PROTECT,
+                               related_name="prescriptions", verbose_name=_("پزشک"))
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("مرکز"))
+    kind = models.CharField(_("نوع"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("وضعیت"), max_length=20, choices=Status.choices,
+                              default=Status.ACTIVE)
+    version = models.PositiveIntegerField(_("نسخه"), default=1)
+    note = models.CharField(_("یادداشت"), max_length=500, blank=True)
+    hid = models.CharField(_("شناسه شباد"), max_length=20)
+    scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+", verbose_name=_("صندوق"))
+    patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    total = models.PositiveBigIntegerField(_("جمع"), default=0)
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار"), default=0)
+    rule_results = models.JSONField(_("نتیجه قواعد"), default=list, blank=True)
+    warnings_overridden = models.BooleanField(_("هشدارها تأیید شد"), default=False)
+    rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
+    signature = models.TextField(_("امضا"), blank=True)
+    created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
+    updated_at = models.DateTimeField(_("آخرین تغییر"), default=timezone.now)
+    valid_until = models.DateField(_("معتبر تا"))
+
+    class Meta:
+        verbose_name = _("نسخه")
+        verbose_name_plural = _("نسخه‌ها")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["patient", "kind", "status"], name="rx_patient_kind_status"),
+            models.Index(fields=["doctor", "-created_at"], name="rx_doctor_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(insurer_share__lte=F("total")),
+                                   name="rx_shares_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signature)
+
+
+class PrescriptionItem(models.Model):
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE,
+                                     related_name="items")
+    catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("کد"), max_length=32)
+    name = models.CharField(_("نام"), max_length=200)
+    quantity = models.PositiveIntegerField(_("تعداد"))
+    dispensed_quantity = models.PositiveIntegerField(_("ارائه شده"), default=0)
+    dosage = models.CharField(_("دستور مصرف"), max_length=100, blank=True)
+    instructions = models.CharField(_("توضیحات"), max_length=300, blank=True)
+    unit_price = models.PositiveBigIntegerField(_("قیمت واحد"))
+    total = models.PositiveBigIntegerField(_("جمع"))
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
+    covered = models.BooleanField(_("تحت پوشش"))
+    rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
+    result = models.JSONField(_("نتیجه"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("قلم نسخه")
+        verbose_name_plural = _("اقلام نسخه")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="rx_item_quantity_positive"),
+            # The database, not Python, guarantees nothing is ever over-dispensed.
+            models.CheckConstraint(condition=Q(dispensed_quantity__lte=F("quantity")),
+                                   name="rx_item_never_over_dispensed"),
+            models.UniqueConstraint(fields=["prescription", "catalog_item"],
+                                    name="rx_item_once_per_prescription"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} × {self.quantity}"
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.dispensed_quantity
+
+
+class PrescriptionVersion(models.Model):
+    """Every version of a prescription, as registered (items, rules, override)."""
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE,
+                                     related_name="versions")
+    version = models.PositiveIntegerField()
+    items = models.JSONField()
+    note = models.CharField(max_length=500, blank=True)
+    rule_results = models.JSONField(default=list)
+    warnings_overridden = models.BooleanField(default=False)
+    totals = models.JSONField(default=dict)
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("نسخه قبلی")
+        verbose_name_plural = _("تاریخچه تغییرات نسخه")
+        ordering = ["prescription", "version"]
+        constraints = [models.UniqueConstraint(fields=["prescription", "version"],
+                                               name="rx_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id} v{self.version}"
+
+
+class ConsentGrant(models.Model):
+    """A patient's SMS-confirmed permission for one doctor to read the full history."""
+
+    doctor = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("رضایت مشاهده سوابق")
+        verbose_name_plural = _("رضایت‌های مشاهده سوابق")
+        indexes = [models.Index(fields=["doctor", "patient", "valid_until"],
+                                name="consent_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.doctor_id} → {self.patient_id}"
+
+
+# ---- Rules as data (seed 002 §8-6, §8-7): admin-editable tables, not code per drug ----
+
+class RuleLevel(models.TextChoices):
+    INFO = "info", _("اطلاع")
+    WARNING = "warning", _("هشدار")
+    REJECT = "reject", _("رد")
+
+
+class InsuranceRule(models.Model):
+    """What a scheme (or every scheme, when empty) pays for an item and under which limits."""
+
+    scheme = models.ForeignKey("claims.Scheme", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="rules", verbose_name=_("صندوق (خالی: همه)"))
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="insurance_rules",
+                             verbose_name=_("قلم"))
+    covered = models.BooleanField(_("تحت پوشش"), default=True)
+    patient_share_percent = models.PositiveSmallIntegerField(
+        _("سهم بیمار ویژه (درصد)"), null=True, blank=True)
+    max_quantity = models.PositiveIntegerField(_("حداکثر تعداد در نسخه"), null=True, blank=True)
+    allowed_specialties = models.CharField(
+        _("تخصص‌های مجاز"), max_length=300, blank=True,
+        help_text=_("کد تخصص‌ها با ویرگول؛ خالی یعنی همه. کدها: ")
+        + ", ".join(Specialty.values))
+    message = models.CharField(_("پیام"), max_length=300, blank=True)
+    active = models.BooleanField(_("فعال"), default=True)
+
+    class Meta:
+        verbose_name = _("قاعده بیمه‌ای")
+        verbose_name_plural = _("قواعد بیمه‌ای")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient_share_percent__isnull=True)
+                | Q(patient_share_percent__lte=100),
+                name="insurance_rule_share_is_percent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme or '*'} / {self.item.code}"
+
+    @property
+    def specialties(self) -> set[str]:
+        return {s.strip() for s in self.allowed_specialties.split(",") if s.strip()}
+
+
+class InteractionRule(models.Model):
+    """A drug-drug interaction: both items in one prescription give this level and message."""
+
+    item_a = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("قلم اول"))
+    item_b = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("قلم دوم"))
+    level = models.CharField(_("سطح"), max_length=8, choices=RuleLevel.choices)
+    message = models.CharField(_("پیام"), max_length=300)
+    active = models.BooleanField(_("فعال"), default=True)
+
+    class Meta:
+        verbose_name = _("تداخل دارویی")
+        verbose_name_plural = _("تداخل‌های دارویی")
+        constraints = [models.UniqueConstraint(fields=["item_a", "item_b"],
+                                               name="interaction_pair_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item_a.code} + {self.item_b.code}"
+
+
+class ClinicalLimit(models.Model):
+    """Age, sex and dose limits for one item."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="clinical_limits",
+                             verbose_name=_("قلم"))
+    min_age = models.PositiveSmallIntegerField(_("حداقل سن"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("حداکثر سن"), null=True, blank=True)
+    sex = models.CharField(_("فقط برای جنس"), max_length=1, choices=Patient.Sex.choices,
+                           blank=True)
+    max_quantity = models.PositiveIntegerField(_("حداکثر مقدار"), null=True, blank=True)
+    level = models.CharField(_("سطح"), max_length=8, choices=RuleLevel.choices,
+                             default=RuleLevel.WARNING)
+    message = models.CharField(_("پیام"), max_length=300, blank=True)
+    active = models.BooleanField(_("فعال"), default=True)
+
+    class Meta:
+        verbose_name = _("محدودیت بالینی")
+        verbose_name_plural = _("محدودیت‌های بالینی")
+
+    def __str__(self) -> str:
+        return f"{self.item.code} limits"

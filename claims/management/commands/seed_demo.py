@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts import services as accounts_services
 from accounts.models import Facility, Membership, Patient, Role, Specialty, User
 from claims.models import Coverage, Insurer, Scheme
+from prescriptions.models import CatalogItem, InsuranceRule, InteractionRule
 
 FACILITIES = [
     # key, name, kind, SIAM id, city
@@ -50,6 +51,37 @@ PATIENTS = [
     ("0089012348", "09120000008", "علی", "رستمی", dt.date(1985, 3, 21), "M", "IHIO-GOV"),
     ("0022334459", "09120000011", "مریم", "حسینی", dt.date(1992, 7, 9), "F", "SSO-GEN"),
     ("0044556675", "09120000013", "حمید", "نظری", dt.date(1970, 11, 2), "M", None),
+]
+
+
+# code, kind, Persian name, Latin name, form, strength, price (Rials)
+CATALOG = [
+    ("AMOX-500-CAP", "drug", "آموکسی‌سیلین ۵۰۰ میلی‌گرم کپسول", "Amoxicillin 500 mg capsule",
+     "capsule", "500 mg", 25000),
+    ("PARA-500-TAB", "drug", "استامینوفن ۵۰۰ میلی‌گرم قرص", "Acetaminophen 500 mg tablet",
+     "tablet", "500 mg", 5000),
+    ("WARF-5-TAB", "drug", "وارفارین ۵ میلی‌گرم قرص", "Warfarin 5 mg tablet", "tablet", "5 mg",
+     12000),
+    ("ASA-80-TAB", "drug", "آسپرین ۸۰ میلی‌گرم قرص", "Aspirin 80 mg tablet", "tablet", "80 mg",
+     2000),
+    ("IBU-400-TAB", "drug", "ایبوپروفن ۴۰۰ میلی‌گرم قرص", "Ibuprofen 400 mg tablet", "tablet",
+     "400 mg", 4000),
+    ("SILD-50-TAB", "drug", "سیلدنافیل ۵۰ میلی‌گرم قرص", "Sildenafil 50 mg tablet", "tablet",
+     "50 mg", 90000),
+    ("LAB-CBC", "lab", "شمارش کامل سلول‌های خون", "Complete blood count", "", "", 150000),
+    ("LAB-FBS", "lab", "قند خون ناشتا", "Fasting blood sugar", "", "", 50000),
+    ("IMG-CXR", "imaging", "رادیوگرافی قفسه سینه (PA)", "Chest X-ray PA", "", "", 400000),
+    ("PHY-SESSION", "physio", "جلسه فیزیوتراپی", "Physiotherapy session", "", "", 300000),
+    ("VISIT-GP", "visit", "ویزیت پزشک عمومی", "GP visit", "", "", 1500000),
+]
+# item code, max quantity per prescription, covered (for every scheme)
+INSURANCE_RULES = [("AMOX-500-CAP", 30, True), ("PHY-SESSION", 10, True),
+                   ("SILD-50-TAB", None, False)]
+INTERACTIONS = [
+    ("WARF-5-TAB", "ASA-80-TAB", "warning",
+     "وارفارین با آسپرین خطر خونریزی را بیشتر می‌کند؛ در صورت لزوم با پایش INR تجویز شود."),
+    ("WARF-5-TAB", "IBU-400-TAB", "reject",
+     "وارفارین با ایبوپروفن خطر خونریزی شدید دارد؛ هم‌زمان تجویز نشود."),
 ]
 
 
@@ -105,7 +137,21 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def extend(self, **context) -> None:
-        """Later parts (catalog, rules) add their demo data here."""
+        """The demo catalog and rules of CONTRACT.md."""
+        items = {}
+        for code, kind, name_fa, name_en, form, strength, price in CATALOG:
+            items[code], _ = CatalogItem.objects.update_or_create(
+                code=code, defaults={"kind": kind, "name_fa": name_fa, "name_en": name_en,
+                                     "form": form, "strength": strength, "unit_price": price,
+                                     "active": True})
+        for code, max_quantity, covered in INSURANCE_RULES:
+            InsuranceRule.objects.update_or_create(
+                scheme=None, item=items[code],
+                defaults={"max_quantity": max_quantity, "covered": covered, "active": True})
+        for code_a, code_b, level, message in INTERACTIONS:
+            InteractionRule.objects.update_or_create(
+                item_a=items[code_a], item_b=items[code_b],
+                defaults={"level": level, "message": message, "active": True})
 
     @staticmethod
     def _person(national_code: str, mobile: str, first: str, last: str) -> User:

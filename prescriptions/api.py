@@ -1,0 +1,203 @@
+"""The prescribing API (contract: patients, visits, queue, prescriptions, history)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services as accounts_services
+from accounts.api import valid
+from accounts.errors import Forbidden, Invalid
+from accounts.models import AccessLog, Role
+from accounts.permissions import FULFILMENT_ROLES, roles
+from accounts.web import client_ip
+from prescriptions import selectors, services
+from prescriptions.serializers import (
+    CodeIn,
+    PatientIn,
+    PatientOut,
+    PrescriptionIn,
+    PrescriptionOut,
+    PrescriptionPatchIn,
+    VisitIn,
+    VisitOut,
+)
+
+
+def log_reads(request, prescriptions, action=AccessLog.Action.PRESCRIPTION_READ,
+              target: str = "") -> None:
+    """Every read of patient data lands in the access log (one INSERT for a list)."""
+    accounts_services.access_log_record_many(
+        action=action, actor=request.user, membership=request.membership,
+        patients=[p.patient for p in prescriptions], target=target, ip=client_ip(request))
+
+
+class PatientsApi(APIView):
+    permission_classes = [roles(Role.RECEPTION, Role.DOCTOR)]
+
+    @extend_schema(request=PatientIn, responses={201: PatientOut})
+    def post(self, request):
+        data = valid(PatientIn, request)
+        patient = services.patient_register(
+            national_code=data["national_code"], first_name=data["first_name"],
+            last_name=data["last_name"], birth_date=data["birth_date"], sex=data["sex"],
+            mobile=data.get("mobile") or "",
+            mother_national_code=data.get("mother_national_code") or None,
+        )
+        return Response(PatientOut(patient).data, status=status.HTTP_201_CREATED)
+
+
+class VisitsApi(APIView):
+    permission_classes = [roles(Role.RECEPTION, Role.DOCTOR)]
+
+    @extend_schema(request=VisitIn, responses={201: VisitOut, 200: VisitOut})
+    def post(self, request):
+        data = valid(VisitIn, request)
+        admission = services.visit_admit(actor=request.membership,
+                                         national_code=data["national_code"],
+                                         doctor_id=data.get("doctor"), ip=client_ip(request))
+        code = status.HTTP_201_CREATED if admission.created else status.HTTP_200_OK
+        return Response(VisitOut(admission.visit).data, status=code)
+
+
+class QueueApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(responses={200: VisitOut(many=True)})
+    def get(self, request):
+        visits = list(selectors.queue_of(request.membership))
+        accounts_services.access_log_record_many(
+            action=AccessLog.Action.PATIENT_READ, actor=request.user,
+            membership=request.membership, patients=[v.patient for v in visits],
+            target="queue", ip=client_ip(request))
+        return Response(VisitOut(visits, many=True).data)
+
+
+class VisitCompleteApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=None, responses={200: VisitOut})
+    def post(self, request, visit_id):
+        visit = selectors.visit_get(viewer=request.membership, visit_id=visit_id)
+        visit = services.visit_complete(doctor=request.membership, visit=visit)
+        return Response(VisitOut(selectors.visit_get(viewer=request.membership,
+                                                     visit_id=visit.pk)).data)
+
+
+class PrescriptionsApi(APIView):
+    permission_classes = [roles(Role.DOCTOR, Role.PATIENT, *FULFILMENT_ROLES)]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("national_code", str),
+                    OpenApiParameter("tracking_code", str)],
+        responses={200: PrescriptionOut(many=True)},
+    )
+    def get(self, request):
+        membership = request.membership
+        queryset = selectors.prescriptions_visible_to(membership)
+        raw_code = request.query_params.get("national_code")
+        tracking = request.query_params.get("tracking_code")
+        if raw_code:
+            code = accounts_services.national_code_clean(raw_code)
+            queryset = queryset.filter(patient__in=selectors.patients_by_code(code))
+        if tracking:
+            queryset = queryset.filter(tracking_code=tracking.strip().upper()[:16])
+        if membership.is_fulfilment and not (raw_code or tracking):
+            raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
+                          errors={"national_code": [_("لازم است.")]})
+        prescriptions = list(queryset.order_by("-created_at")[:selectors.LIST_LIMIT])
+        log_reads(request, prescriptions, AccessLog.Action.PRESCRIPTION_LIST,
+                  target=tracking or "lookup")
+        return Response(PrescriptionOut(prescriptions, many=True).data)
+
+    @extend_schema(request=PrescriptionIn, responses={201: PrescriptionOut})
+    def post(self, request):
+        if request.membership.role != Role.DOCTOR:
+            raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
+        data = valid(PrescriptionIn, request)
+        visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
+        prescription = services.prescription_create(
+            doctor=request.membership, visit=visit, kind=data["kind"], items=data["items"],
+            note=data.get("note", ""), override_warnings=data["override_warnings"],
+            signature=data.get("signature", ""),
+        )
+        fresh = selectors.prescription_get(viewer=request.membership,
+                                           tracking_code=prescription.tracking_code)
+        return Response(PrescriptionOut(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class PrescriptionDetailApi(APIView):
+    permission_classes = [roles(Role.DOCTOR, Role.PATIENT, *FULFILMENT_ROLES)]
+
+    @extend_schema(responses={200: PrescriptionOut})
+    def get(self, request, tracking_code):
+        prescription = selectors.prescription_get(viewer=request.membership,
+                                                  tracking_code=tracking_code)
+        log_reads(request, [prescription], target=prescription.tracking_code)
+        return Response(PrescriptionOut(prescription).data)
+
+    @extend_schema(request=PrescriptionPatchIn, responses={200: PrescriptionOut})
+    def patch(self, request, tracking_code):
+        if request.membership.role != Role.DOCTOR:
+            raise Forbidden(_("فقط پزشک نسخه را ویرایش می‌کند."))
+        data = valid(PrescriptionPatchIn, request)
+        prescription = selectors.prescription_get(viewer=request.membership,
+                                                  tracking_code=tracking_code)
+        services.prescription_update(
+            doctor=request.membership, prescription=prescription, items=data["items"],
+            note=data.get("note"), override_warnings=data["override_warnings"])
+        fresh = selectors.prescription_get(viewer=request.membership,
+                                           tracking_code=tracking_code)
+        return Response(PrescriptionOut(fresh).data)
+
+
+class PrescriptionCancelApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=None, responses={200: PrescriptionOut})
+    def post(self, request, tracking_code):
+        prescription = selectors.prescription_get(viewer=request.membership,
+                                                  tracking_code=tracking_code)
+        services.prescription_cancel(doctor=request.membership, prescription=prescription)
+        fresh = selectors.prescription_get(viewer=request.membership,
+                                           tracking_code=tracking_code)
+        return Response(PrescriptionOut(fresh).data)
+
+
+class HistoryAccessApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request, national_code):
+        patient = services.patient_by_code(national_code)
+        services.consent_request(doctor=request.membership, patient=patient,
+                                 ip=client_ip(request))
+        return Response({"detail": _("کد تأیید برای بیمار پیامک شد.")},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class HistoryAccessVerifyApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=CodeIn, responses={200: None})
+    def post(self, request, national_code):
+        data = valid(CodeIn, request)
+        patient = services.patient_by_code(national_code)
+        grant = services.consent_verify(doctor=request.membership, patient=patient,
+                                        code=data["code"], ip=client_ip(request))
+        return Response({"valid_until": grant.valid_until})
+
+
+class HistoryApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(responses={200: PrescriptionOut(many=True)})
+    def get(self, request, national_code):
+        patient = services.patient_by_code(national_code)
+        prescriptions = list(selectors.history_for(doctor=request.membership, patient=patient)
+                             .order_by("-created_at")[:selectors.LIST_LIMIT])
+        accounts_services.access_log_record(
+            action=AccessLog.Action.HISTORY_READ, actor=request.user,
+            membership=request.membership, patient=patient, ip=client_ip(request))
+        return Response(PrescriptionOut(prescriptions, many=True).data)

@@ -1,0 +1,115 @@
+"""Catalog search text: one normalisation for what is stored and what is typed."""
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from accounts.identity import latin_digits
+
+_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "\u200c": " ", "أ": "ا",
+                       "إ": "ا", "ـ": None})
+
+
+def fold(text: str) -> str:
+    """Lower-case, Persian letters unified, half-spaces as spaces, digits in ASCII."""
+    return " ".join(latin_digits(str(text)).translate(_FOLD).lower().split())
+
+
+def search_text_for(*, code: str, name_fa: str, name_en: str) -> str:
+    return fold(f"{code} {name_fa} {name_en}")[:500]
+
+
+# ---- bulk import of national lists ----
+
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
+REQUIRED_COLUMNS = {"code", "name_fa", "unit_price"}
+OPTIONAL_COLUMNS = {"name_en", "form", "strength", "therapeutic_class", "active"}
+BATCH = 2000
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _row_problems(line: int, row: dict, seen: dict[str, int]) -> list[str]:
+    problems = []
+    code = (row.get("code") or "").strip().upper()
+    if not CODE_PATTERN.match(code):
+        problems.append(f"line {line}: code {code!r} is not a valid catalog code")
+    elif code in seen:
+        problems.append(f"line {line}: code {code} repeats line {seen[code]}")
+    if not (row.get("name_fa") or "").strip():
+        problems.append(f"line {line}: name_fa is empty")
+    price = latin_digits((row.get("unit_price") or "").strip()).replace(",", "")
+    if not price.isdigit() or int(price) <= 0 or int(price) > 10**13:
+        problems.append(f"line {line}: unit_price {row.get('unit_price')!r} is not a positive "
+                        "whole number of Rials")
+    active = (row.get("active") or "1").strip().lower()
+    if active not in {"1", "0", "true", "false", "yes", "no", ""}:
+        problems.append(f"line {line}: active {active!r} is not a boolean")
+    for name in ("name_fa", "name_en"):
+        if len(row.get(name) or "") > 200:
+            problems.append(f"line {line}: {name} is longer than 200 characters")
+    return problems
+
+
+def catalog_import(lines: Iterable[str], *, kind: str,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every row first; import nothing if any row is bad; then upsert by code."""
+    from django.db import transaction
+
+    from prescriptions.models import CatalogItem
+
+    report = ImportReport()
+    reader = csv.DictReader(lines)
+    columns = {c.strip() for c in (reader.fieldnames or [])}
+    missing = REQUIRED_COLUMNS - columns
+    if missing:
+        report.errors.append(f"line 1: missing columns {', '.join(sorted(missing))}")
+        return report
+    seen: dict[str, int] = {}
+    parsed: list[CatalogItem] = []
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "") for k, v in row.items()}
+        report.rows += 1
+        problems = _row_problems(line, row, seen)
+        code = row["code"].strip().upper()
+        seen.setdefault(code, line)
+        if problems:
+            report.errors.extend(problems)
+            continue
+        name_fa, name_en = row["name_fa"].strip(), row.get("name_en", "").strip()
+        parsed.append(CatalogItem(
+            kind=kind, code=code, name_fa=name_fa, name_en=name_en,
+            form=row.get("form", "").strip()[:50], strength=row.get("strength", "").strip()[:50],
+            therapeutic_class=row.get("therapeutic_class", "").strip()[:50],
+            unit_price=int(latin_digits(row["unit_price"].strip()).replace(",", "")),
+            active=row.get("active", "1").strip().lower() in {"1", "true", "yes", ""},
+            search_text=search_text_for(code=code, name_fa=name_fa, name_en=name_en),
+        ))
+    other_kind = (CatalogItem.objects.filter(code__in=seen.keys()).exclude(kind=kind)
+                  .values_list("code", flat=True))
+    for code in other_kind:
+        report.errors.append(f"line {seen[code]}: code {code} exists with another kind")
+    if report.errors:
+        return report
+    existing = set(CatalogItem.objects.filter(code__in=seen.keys())
+                   .values_list("code", flat=True))
+    with transaction.atomic():
+        for start in range(0, len(parsed), BATCH):
+            CatalogItem.objects.bulk_create(
+                parsed[start:start + BATCH], update_conflicts=True, unique_fields=["code"],
+                update_fields=["name_fa", "name_en", "form", "strength", "therapeutic_class",
+                               "unit_price", "active", "search_text"],
+            )
+            if progress:
+                progress(min(start + BATCH, len(parsed)))
+    report.updated = len(existing)
+    report.created = len(parsed) - report.updated
+    return report

@@ -1,0 +1,191 @@
+"""The rules engines (seed 002 §8-6, §8-7, §9-1-4, §9-2-5): insurance and clinical.
+
+Both read their rules from admin-editable tables and answer in one shape, RuleResult.
+Run before prescribing and again before dispensing, with that day's prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from accounts.models import Membership, Patient
+from prescriptions import money
+from prescriptions.models import (
+    CatalogItem,
+    ClinicalLimit,
+    InsuranceRule,
+    InteractionRule,
+    RuleLevel,
+)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    level: str
+    message: str
+    items: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "level": self.level, "message": self.message,
+                "items": list(self.items)}
+
+
+@dataclass(frozen=True)
+class Line:
+    item: CatalogItem
+    quantity: int
+
+
+@dataclass
+class PricedLine:
+    line: Line
+    covered: bool
+    patient_share_percent: int
+    split: money.Split
+
+
+@dataclass
+class Evaluation:
+    results: list[RuleResult]
+    lines: list[PricedLine]
+    totals: money.Split
+
+    @property
+    def rejected(self) -> bool:
+        return any(r.level == RuleLevel.REJECT for r in self.results)
+
+    @property
+    def has_warnings(self) -> bool:
+        return any(r.level == RuleLevel.WARNING for r in self.results)
+
+    def result_dicts(self) -> list[dict]:
+        return [r.as_dict() for r in self.results]
+
+
+def new_rules_tracking_id() -> str:
+    return "R" + "".join(secrets.choice("0123456789") for _ in range(15))
+
+
+def _insurance_rules(scheme_id: int | None, item_ids: list[int]) -> dict[int, InsuranceRule]:
+    """One rule per item: the scheme's own beats the all-schemes one."""
+    if not item_ids:
+        return {}
+    scope = Q(scheme__isnull=True) | Q(scheme_id=scheme_id) if scheme_id else Q(scheme__isnull=True)
+    chosen: dict[int, InsuranceRule] = {}
+    for rule in InsuranceRule.objects.filter(scope, item_id__in=item_ids, active=True):
+        current = chosen.get(rule.item_id)
+        if current is None or (current.scheme_id is None and rule.scheme_id is not None):
+            chosen[rule.item_id] = rule
+    return chosen
+
+
+def evaluate(
+    *,
+    patient: Patient,
+    doctor: Membership | None,
+    lines: list[Line],
+    scheme_id: int | None,
+    patient_share_percent: int,
+    day: dt.date,
+) -> Evaluation:
+    """Run both engines over the lines and price them. A constant number of queries."""
+    results: list[RuleResult] = []
+    item_ids = [line.item.pk for line in lines]
+    insured = scheme_id is not None
+    rules = _insurance_rules(scheme_id, item_ids)
+
+    # Clinical: duplicates (same item twice is a reject; same therapeutic class a warning).
+    seen: dict[int, int] = defaultdict(int)
+    for line in lines:
+        seen[line.item.pk] += 1
+    for line in lines:
+        if seen[line.item.pk] > 1:
+            results.append(RuleResult("clinical.duplicate_therapy", RuleLevel.REJECT,
+                                      f"«{line.item.name}» دو بار در نسخه آمده است.",
+                                      [line.item.code]))
+            seen[line.item.pk] = 0
+    classes: dict[str, list[str]] = defaultdict(list)
+    for line in lines:
+        if line.item.therapeutic_class:
+            codes = classes[line.item.therapeutic_class]
+            if line.item.code not in codes:
+                codes.append(line.item.code)
+    for klass, codes in classes.items():
+        if len(codes) > 1:
+            results.append(RuleResult("clinical.duplicate_class", RuleLevel.WARNING,
+                                      f"چند داروی هم‌گروه ({klass}) در یک نسخه.", codes))
+
+    # Clinical: interactions.
+    if len(item_ids) > 1:
+        pairs = InteractionRule.objects.filter(active=True, item_a_id__in=item_ids,
+                                               item_b_id__in=item_ids).select_related(
+            "item_a", "item_b")
+        for rule in pairs:
+            results.append(RuleResult("clinical.interaction", rule.level, rule.message,
+                                      [rule.item_a.code, rule.item_b.code]))
+
+    # Clinical: age, sex and dose limits.
+    age = patient.age_on(day)
+    for limit in ClinicalLimit.objects.filter(active=True, item_id__in=item_ids):
+        for line in lines:
+            if line.item.pk != limit.item_id:
+                continue
+            code = line.item.code
+            if limit.min_age is not None and age < limit.min_age:
+                results.append(RuleResult("clinical.age", limit.level, limit.message or
+                               f"«{line.item.name}» برای کمتر از {limit.min_age} سال نیست.",
+                               [code]))
+            if limit.max_age is not None and age > limit.max_age:
+                results.append(RuleResult("clinical.age", limit.level, limit.message or
+                               f"«{line.item.name}» برای بیشتر از {limit.max_age} سال نیست.",
+                               [code]))
+            if limit.sex and patient.sex != limit.sex:
+                results.append(RuleResult("clinical.sex", limit.level, limit.message or
+                               f"«{line.item.name}» برای جنس بیمار تجویز نمی‌شود.", [code]))
+            if limit.max_quantity is not None and line.quantity > limit.max_quantity:
+                results.append(RuleResult("clinical.max_dose", limit.level, limit.message or
+                               f"مقدار «{line.item.name}» بیش از {limit.max_quantity} است.",
+                               [code]))
+
+    # Insurance: limits, specialty, coverage; then the split per line.
+    priced: list[PricedLine] = []
+    specialty = doctor.specialty if doctor else ""
+    for line in lines:
+        rule = rules.get(line.item.pk)
+        covered = insured
+        share = patient_share_percent if insured else 100
+        code = line.item.code
+        if rule is not None:
+            if rule.max_quantity is not None and line.quantity > rule.max_quantity:
+                results.append(RuleResult(
+                    "insurance.max_quantity", RuleLevel.REJECT,
+                    rule.message or f"حداکثر تعداد مجاز «{line.item.name}» در هر نسخه "
+                                    f"{rule.max_quantity} است.", [code]))
+            if doctor is not None and rule.specialties and specialty not in rule.specialties:
+                results.append(RuleResult(
+                    "insurance.specialty", RuleLevel.REJECT,
+                    rule.message or f"تجویز «{line.item.name}» برای تخصص شما مجاز نیست.",
+                    [code]))
+            if not rule.covered and insured:
+                covered = False
+                results.append(RuleResult(
+                    "insurance.not_covered", RuleLevel.INFO,
+                    rule.message or f"«{line.item.name}» تحت پوشش بیمه نیست؛ "
+                                    "بیمار کل مبلغ را می‌پردازد.", [code]))
+            elif rule.patient_share_percent is not None and insured:
+                share = rule.patient_share_percent
+        if not insured:
+            covered = False
+        priced.append(PricedLine(line, covered, share, money.split(
+            unit_price=line.item.unit_price, quantity=line.quantity,
+            patient_share_percent=share, covered=covered)))
+    if not insured and lines:
+        results.append(RuleResult("insurance.uninsured", RuleLevel.INFO,
+                                  "بیمار بیمه ندارد؛ کل مبلغ را می‌پردازد.", []))
+    return Evaluation(results, priced, money.total_of(p.split for p in priced))

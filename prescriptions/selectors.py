@@ -1,0 +1,97 @@
+"""Reads of the prescribing domain, always for a viewer. Outsiders get the same 404."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import Forbidden, NotFound
+from accounts.models import Membership, Patient, Role
+from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
+
+LIST_LIMIT = 200
+
+
+def prescriptions_base() -> QuerySet[Prescription]:
+    return Prescription.objects.select_related(
+        "patient__mother", "doctor__user", "facility"
+    ).prefetch_related(Prefetch("items", queryset=PrescriptionItem.objects.order_by(
+        "position", "id")))
+
+
+def prescriptions_visible_to(membership: Membership) -> QuerySet[Prescription]:
+    """Doctor: what they wrote; patient: their own (and their newborns'); fulfilment roles:
+    open prescriptions of their kind inside the validity window."""
+    queryset = prescriptions_base()
+    if membership.role == Role.DOCTOR:
+        return queryset.filter(doctor__user_id=membership.user_id)
+    if membership.role == Role.PATIENT:
+        return queryset.filter(Q(patient__user_id=membership.user_id)
+                               | Q(patient__mother__user_id=membership.user_id))
+    if membership.is_fulfilment:
+        return queryset.filter(kind=membership.kind_served,
+                               status__in=Prescription.OPEN_STATUSES,
+                               valid_until__gte=timezone.localdate())
+    return queryset.none()
+
+
+def prescription_get(*, viewer: Membership, tracking_code: str) -> Prescription:
+    code = str(tracking_code).strip().upper()[:16]
+    prescription = prescriptions_visible_to(viewer).filter(tracking_code=code).first()
+    if prescription is None:
+        raise NotFound(_("نسخه پیدا نشد."))
+    return prescription
+
+
+def patients_by_code(national_code: str) -> list[Patient]:
+    """The patient with this code and the newborns registered under it (as the mother)."""
+    return list(Patient.objects.filter(Q(national_code=national_code)
+                                       | Q(mother__national_code=national_code,
+                                           national_code__isnull=True)))
+
+
+def visits_base() -> QuerySet[Visit]:
+    return Visit.objects.select_related("patient", "doctor__user", "scheme__insurer", "facility")
+
+
+def queue_of(doctor: Membership) -> QuerySet[Visit]:
+    """Today's visits of this doctor membership, oldest first."""
+    return visits_base().filter(doctor=doctor, day=timezone.localdate()).order_by("created_at")
+
+
+def facility_visits_today(facility_id: int) -> QuerySet[Visit]:
+    return visits_base().filter(facility_id=facility_id,
+                                day=timezone.localdate()).order_by("created_at")
+
+
+def visit_get(*, viewer: Membership, visit_id: object) -> Visit:
+    try:
+        pk = int(str(visit_id))
+    except (TypeError, ValueError):
+        pk = None
+    visit = visits_base().filter(pk=pk, doctor=viewer).first() if pk else None
+    if visit is None:
+        raise NotFound(_("ویزیت پیدا نشد."))
+    return visit
+
+
+def history_for(*, doctor: Membership, patient: Patient) -> QuerySet[Prescription]:
+    """Every prescriber's prescriptions for the patient: only under a live consent grant."""
+    from prescriptions.services import consent_live
+
+    if consent_live(doctor=doctor, patient=patient) is None:
+        raise Forbidden(_("برای دیدن سوابق، رضایت پیامکی بیمار لازم است."),
+                        code="consent_required")
+    return prescriptions_base().filter(patient=patient)
+
+
+def catalog_search(*, kind: str, query: str, limit: int = 20) -> list[CatalogItem]:
+    """As-you-type search over code, Persian and Latin names (trigram index on PostgreSQL)."""
+    from prescriptions.catalog import fold
+
+    text = fold(query)[:60]
+    if len(text) < 2:
+        return []
+    return list(CatalogItem.objects.filter(kind=kind, active=True, search_text__contains=text)
+                .order_by("name_fa")[:limit])

@@ -1,0 +1,135 @@
+"""The contract's shapes: Patient, Visit, Prescription, Item, RuleResult."""
+
+from rest_framework import serializers
+
+from accounts.models import Patient
+from prescriptions.models import Prescription, PrescriptionItem, Visit
+
+
+class PatientOut(serializers.ModelSerializer):
+    full_name = serializers.CharField()
+    age = serializers.IntegerField()
+    newborn_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patient
+        fields = ["national_code", "full_name", "age", "sex", "newborn_of"]
+
+    def get_newborn_of(self, obj: Patient) -> str | None:
+        """The mother's code when a newborn has no code of its own yet."""
+        return obj.mother.national_code if obj.mother_id and not obj.national_code else None
+
+
+def doctor_data(membership) -> dict:
+    return {"id": membership.pk, "full_name": membership.user.full_name,
+            "council_number": membership.council_number, "specialty": membership.specialty}
+
+
+def facility_data(facility) -> dict:
+    return {"id": facility.pk, "name": facility.name, "kind": facility.kind}
+
+
+def coverage_data(scheme, share: int) -> dict | None:
+    if scheme is None:
+        return None
+    return {"insurer": {"code": scheme.insurer.code, "name": scheme.insurer.name},
+            "scheme": {"code": scheme.code, "name": scheme.name},
+            "patient_share_percent": share}
+
+
+class VisitOut(serializers.ModelSerializer):
+    patient = PatientOut()
+    coverage = serializers.SerializerMethodField()
+    doctor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = ["id", "hid", "patient", "coverage", "doctor", "status", "created_at"]
+
+    def get_coverage(self, obj: Visit) -> dict | None:
+        return coverage_data(obj.scheme, obj.patient_share_percent)
+
+    def get_doctor(self, obj: Visit) -> dict:
+        return doctor_data(obj.doctor)
+
+
+class ItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = PrescriptionItem
+        fields = ["id", "code", "name", "quantity", "dispensed_quantity", "dosage",
+                  "instructions", "unit_price", "total", "insurer_share", "patient_share",
+                  "covered", "rules_tracking_id", "result"]
+
+
+class PrescriptionOut(serializers.ModelSerializer):
+    patient = PatientOut()
+    doctor = serializers.SerializerMethodField()
+    facility = serializers.SerializerMethodField()
+    items = ItemOut(many=True)
+    totals = serializers.SerializerMethodField()
+    signed = serializers.BooleanField()
+
+    class Meta:
+        model = Prescription
+        fields = ["tracking_code", "kind", "status", "version", "patient", "doctor", "facility",
+                  "hid", "created_at", "valid_until", "items", "totals", "rule_results",
+                  "rules_tracking_id", "signed", "note"]
+
+    def get_doctor(self, obj: Prescription) -> dict:
+        return doctor_data(obj.doctor)
+
+    def get_facility(self, obj: Prescription) -> dict:
+        return facility_data(obj.facility)
+
+    def get_totals(self, obj: Prescription) -> dict:
+        return {"total": obj.total, "insurer_share": obj.insurer_share,
+                "patient_share": obj.patient_share}
+
+
+class PatientIn(serializers.Serializer):
+    national_code = serializers.CharField(max_length=32)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Patient.Sex.choices)
+    mobile = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    mother_national_code = serializers.CharField(max_length=32, required=False,
+                                                 allow_blank=True, allow_null=True)
+
+
+class VisitIn(serializers.Serializer):
+    national_code = serializers.CharField(max_length=32)
+    doctor = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class ItemIn(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField()
+    dosage = serializers.CharField(required=False, allow_blank=True)
+    instructions = serializers.CharField(required=False, allow_blank=True)
+
+
+class PrescriptionIn(serializers.Serializer):
+    visit = serializers.IntegerField(min_value=1)
+    kind = serializers.CharField(max_length=16)
+    items = serializers.JSONField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    override_warnings = serializers.BooleanField(required=False, default=False)
+    signature = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class PrescriptionPatchIn(serializers.Serializer):
+    items = serializers.JSONField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    override_warnings = serializers.BooleanField(required=False, default=False)
+
+
+class CodeIn(serializers.Serializer):
+    code = serializers.CharField(max_length=16)
+
+
+class RuleResultOut(serializers.Serializer):
+    rule = serializers.CharField()
+    level = serializers.ChoiceField(choices=["info", "warning", "reject"])
+    message = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,507 @@
+"""The prescribing domain's verbs: register patients, admit visits, prescribe, edit, cancel,
+complete visits and ask for history consent. Each is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import services as accounts_services
+from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected
+from accounts.models import AccessLog, Membership, Patient, Role, SMSDevice, User
+from claims import services as claims_services
+from claims.eligibility import eligibility_on
+from prescriptions import money, rules
+from prescriptions.models import (
+    CatalogItem,
+    ConsentGrant,
+    Kind,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionVersion,
+    Visit,
+)
+
+MAX_ITEMS = 20
+MAX_QUANTITY = 10_000
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+
+
+def new_tracking_code() -> str:
+    """10 characters, 50 random bits: unguessable and not sequential."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+def new_hid() -> str:
+    """A 14-digit HID; uniqueness is the database's job (the caller retries on a clash)."""
+    return str(secrets.randbelow(9 * 10**13) + 10**13)
+
+
+# ---- patients and visits ----
+
+def patient_register(
+    *,
+    national_code: object,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    sex: str,
+    mobile: object = "",
+    mother_national_code: object = None,
+) -> Patient:
+    """Register a patient (and their sign-in account when they have a code and a mobile).
+
+    A newborn without a code of its own is registered under the mother's code.
+    """
+    code = accounts_services.national_code_clean(national_code)
+    mobile_number = accounts_services.mobile_clean(mobile) if mobile else ""
+    mother = None
+    if mother_national_code:
+        mother_code = accounts_services.national_code_clean(
+            mother_national_code, field="mother_national_code")
+        mother = Patient.objects.filter(national_code=mother_code).first()
+        if mother is None:
+            raise Invalid(_("مادر با این کد ملی ثبت نشده است."),
+                          errors={"mother_national_code": [_("مادر ثبت نشده است.")]})
+    if birth_date > timezone.localdate():
+        raise Invalid(_("تاریخ تولد در آینده است."),
+                      errors={"birth_date": [_("تاریخ تولد در آینده است.")]})
+    newborn_without_code = mother is not None and code == mother.national_code
+    with transaction.atomic():
+        if not newborn_without_code and Patient.objects.filter(national_code=code).exists():
+            raise Conflict(_("بیماری با این کد ملی قبلاً ثبت شده است."), code="exists")
+        user = None
+        if not newborn_without_code and mobile_number:
+            user, _created = User.objects.get_or_create(
+                national_code=code,
+                defaults={"mobile": mobile_number, "first_name": first_name,
+                          "last_name": last_name},
+            )
+            if not user.password:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            accounts_services.membership_grant(user=user, role=Role.PATIENT, facility=None,
+                                               notify=False)
+        patient = Patient(
+            national_code=None if newborn_without_code else code, user=user,
+            first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex,
+            mobile=mobile_number, mother=mother,
+        )
+        try:
+            patient.full_clean(exclude=["user", "mother"])
+        except ValidationError as exc:
+            raise Invalid(_("اطلاعات بیمار نامعتبر است."), errors=exc.message_dict) from None
+        patient.save()
+    return patient
+
+
+def patient_by_code(national_code: object) -> Patient:
+    code = accounts_services.national_code_clean(national_code)
+    patient = Patient.objects.filter(national_code=code).first()
+    if patient is None:
+        raise NotFound(_("بیماری با این کد ملی ثبت نشده است."), code="unknown_patient")
+    return patient
+
+
+def _doctor_at(facility_id: int, doctor_id: object) -> Membership:
+    try:
+        pk = int(str(doctor_id))
+    except (TypeError, ValueError):
+        pk = None
+    doctor = (
+        Membership.objects.select_related("user", "facility")
+        .filter(pk=pk, role=Role.DOCTOR, facility_id=facility_id, is_active=True).first()
+        if pk else None
+    )
+    if doctor is None:
+        raise Invalid(_("پزشک انتخاب‌شده در این مرکز نیست."),
+                      errors={"doctor": [_("پزشک نامعتبر است.")]})
+    return doctor
+
+
+@dataclass(frozen=True)
+class Admission:
+    visit: Visit
+    created: bool
+
+
+def visit_admit(*, actor: Membership, national_code: object, doctor_id: object = None,
+                ip: str | None = None) -> Admission:
+    """Admit a patient into a doctor's queue today; double submits return the same visit."""
+    if actor.role not in (Role.RECEPTION, Role.DOCTOR):
+        raise Forbidden(_("فقط پذیرش یا پزشک می‌تواند بیمار را پذیرش کند."))
+    patient = patient_by_code(national_code)
+    if doctor_id in (None, ""):
+        if actor.role != Role.DOCTOR:
+            raise Invalid(_("پزشک را انتخاب کنید."), errors={"doctor": [_("لازم است.")]})
+        doctor = actor
+    else:
+        doctor = _doctor_at(actor.facility_id, doctor_id)
+    today = timezone.localdate()
+    existing = _waiting_visit(doctor, patient, today)
+    if existing:
+        return Admission(existing, False)
+    eligibility = eligibility_on(patient, today)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                visit = Visit.objects.create(
+                    hid=new_hid(), facility_id=actor.facility_id, doctor=doctor,
+                    patient=patient, admitted_by=actor, day=today,
+                    scheme=eligibility.scheme if eligibility else None,
+                    patient_share_percent=(eligibility.patient_share_percent
+                                           if eligibility else 100),
+                )
+                accounts_services.access_log_record(
+                    action=AccessLog.Action.PATIENT_READ, actor=actor.user, membership=actor,
+                    patient=patient, target=f"visit:{visit.hid}", ip=ip)
+            return Admission(visit, True)
+        except IntegrityError:
+            existing = _waiting_visit(doctor, patient, today)
+            if existing:  # a concurrent double submit won the race
+                return Admission(existing, False)
+    raise Conflict(_("صدور شناسه شباد ممکن نشد؛ دوباره تلاش کنید."))
+
+
+def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit | None:
+    return (Visit.objects.select_related("patient", "scheme__insurer", "doctor__user")
+            .filter(doctor=doctor, patient=patient, day=day, status=Visit.Status.WAITING)
+            .first())
+
+
+def visit_start(*, visit: Visit) -> None:
+    Visit.objects.filter(pk=visit.pk, status=Visit.Status.WAITING).update(
+        status=Visit.Status.IN_PROGRESS)
+
+
+def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
+    """Confirm the visit (seed 001 step 7) and record what the insurer owes for it."""
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().select_related("doctor").get(pk=visit.pk)
+        if locked.doctor_id != doctor.pk:
+            raise NotFound(_("ویزیت پیدا نشد."))
+        if locked.status == Visit.Status.DONE:
+            return locked
+        locked.status = Visit.Status.DONE
+        locked.completed_at = timezone.now()
+        locked.save(update_fields=["status", "completed_at"])
+        item = _visit_catalog_item(doctor)
+        if item is not None:
+            split = money.split(unit_price=item.unit_price, quantity=1,
+                                patient_share_percent=locked.patient_share_percent,
+                                covered=locked.scheme_id is not None)
+            claims_services.claim_line_record(
+                facility=locked.facility, scheme=locked.scheme, source=f"visit:{locked.pk}",
+                code=item.code, quantity=1, unit_price=item.unit_price, total=split.total,
+                insurer_share=split.insurer_share, patient_share=split.patient_share,
+                service_date=locked.day, visit=locked,
+            )
+    return locked
+
+
+def _visit_catalog_item(doctor: Membership) -> CatalogItem | None:
+    specialty_code = f"VISIT-{doctor.specialty.upper()}" if doctor.specialty else ""
+    items = {i.code: i for i in CatalogItem.objects.filter(
+        kind=CatalogItem.ItemKind.VISIT, active=True, code__in=[specialty_code, "VISIT-GP"])}
+    return items.get(specialty_code) or items.get("VISIT-GP")
+
+
+# ---- prescriptions ----
+
+@dataclass(frozen=True)
+class ItemInput:
+    item: CatalogItem
+    quantity: int
+    dosage: str
+    instructions: str
+
+
+def _quantity(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
+    """Validate the item list against the catalog; every problem reported per item."""
+    if not isinstance(raw_items, list) or not raw_items:
+        raise Invalid(_("نسخه دست‌کم یک قلم لازم دارد."),
+                      errors={"items": [_("فهرست اقلام خالی یا نامعتبر است.")]})
+    if len(raw_items) > MAX_ITEMS:
+        raise Invalid(_("هر نسخه حداکثر {n} قلم دارد.").format(n=MAX_ITEMS),
+                      errors={"items": [_("تعداد اقلام زیاد است.")]})
+    codes = [str(r.get("code", "")).strip().upper()[:32] if isinstance(r, dict) else ""
+             for r in raw_items]
+    catalog = {i.code: i for i in CatalogItem.objects.filter(code__in=set(codes), active=True)}
+    errors: dict[int, dict[str, list[str]]] = {}
+    cleaned: list[ItemInput] = []
+    for index, (raw, code) in enumerate(zip(raw_items, codes, strict=True)):
+        problems: dict[str, list[str]] = {}
+        if not isinstance(raw, dict):
+            errors[index] = {"non_field_errors": [_("هر قلم باید یک شیء باشد.")]}
+            continue
+        item = catalog.get(code)
+        if item is None:
+            problems["code"] = [_("کد «{c}» در فهرست نیست.").format(c=code)]
+        elif item.kind != kind:
+            problems["code"] = [_("«{c}» از نوع این نسخه نیست.").format(c=code)]
+        quantity = _quantity(raw.get("quantity"))
+        if quantity is None or quantity <= 0:
+            problems["quantity"] = [_("تعداد باید عدد صحیح مثبت باشد.")]
+        elif quantity > MAX_QUANTITY:
+            problems["quantity"] = [_("تعداد بیش از حد مجاز است.")]
+        dosage, instructions = raw.get("dosage") or "", raw.get("instructions") or ""
+        if not isinstance(dosage, str) or len(dosage) > 100:
+            problems["dosage"] = [_("دستور مصرف حداکثر ۱۰۰ نویسه است.")]
+        if not isinstance(instructions, str) or len(instructions) > 300:
+            problems["instructions"] = [_("توضیحات حداکثر ۳۰۰ نویسه است.")]
+        if problems:
+            errors[index] = problems
+            continue
+        cleaned.append(ItemInput(item, quantity, dosage.strip(), instructions.strip()))
+    if errors:
+        first = next(iter(next(iter(errors.values())).values()))[0]
+        raise Invalid(first, errors={"items": {str(k): v for k, v in errors.items()}})
+    return cleaned
+
+
+def kind_clean(kind: object) -> str:
+    if kind not in Kind.values:
+        raise Invalid(_("نوع نسخه نامعتبر است."), errors={"kind": [_("یکی از drug، lab، "
+                                                                        "imaging، physio")]})
+    return str(kind)
+
+
+def note_clean(note: object) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str) or len(note) > 500:
+        raise Invalid(_("یادداشت حداکثر ۵۰۰ نویسه است."), errors={"note": [_("نامعتبر")]})
+    return note.strip()
+
+
+def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput],
+              day: dt.date) -> rules.Evaluation:
+    return rules.evaluate(
+        patient=visit.patient, doctor=doctor,
+        lines=[rules.Line(i.item, i.quantity) for i in items],
+        scheme_id=visit.scheme_id, patient_share_percent=visit.patient_share_percent, day=day,
+    )
+
+
+def prescription_preview(*, doctor: Membership, visit: Visit, kind: object,
+                         items: object) -> rules.Evaluation:
+    """The rule results and cost split the doctor sees before registering."""
+    kind = kind_clean(kind)
+    cleaned = items_clean(items, kind=kind)
+    return _evaluate(visit=visit, doctor=doctor, items=cleaned, day=timezone.localdate())
+
+
+def _require_prescriber(doctor: Membership) -> None:
+    if doctor.role != Role.DOCTOR:
+        raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
+    if not doctor.can_prescribe:
+        raise Forbidden(_("پروانه شما فعال نیست و نمی‌توانید نسخه بنویسید."),
+                        code="licence_suspended")
+
+
+def _approve(evaluation: rules.Evaluation, override_warnings: bool) -> None:
+    if evaluation.rejected:
+        raise RulesRejected(_("قواعد، این نسخه را رد کردند."), code="rules_reject",
+                            rule_results=evaluation.result_dicts())
+    if evaluation.has_warnings and not override_warnings:
+        raise RulesRejected(_("هشدارها را بررسی و تأیید کنید."), code="rules_warning",
+                            rule_results=evaluation.result_dicts())
+
+
+def _write_items(prescription: Prescription, items: list[ItemInput],
+                 evaluation: rules.Evaluation) -> None:
+    PrescriptionItem.objects.bulk_create(
+        PrescriptionItem(
+            prescription=prescription, catalog_item=entry.item, code=entry.item.code,
+            name=entry.item.name, quantity=entry.quantity, dosage=entry.dosage,
+            instructions=entry.instructions, unit_price=entry.item.unit_price,
+            total=priced.split.total, insurer_share=priced.split.insurer_share,
+            patient_share=priced.split.patient_share, covered=priced.covered,
+            rules_tracking_id=rules.new_rules_tracking_id(), position=position,
+        )
+        for position, (entry, priced) in enumerate(zip(items, evaluation.lines, strict=True))
+    )
+
+
+def _snapshot(prescription: Prescription, items: list[ItemInput],
+              evaluation: rules.Evaluation, by: Membership) -> None:
+    PrescriptionVersion.objects.create(
+        prescription=prescription, version=prescription.version,
+        items=[{"code": e.item.code, "quantity": e.quantity, "dosage": e.dosage,
+                "instructions": e.instructions, "unit_price": e.item.unit_price,
+                **p.split.as_dict(), "covered": p.covered}
+               for e, p in zip(items, evaluation.lines, strict=True)],
+        note=prescription.note, rule_results=evaluation.result_dicts(),
+        warnings_overridden=prescription.warnings_overridden,
+        totals=evaluation.totals.as_dict(), created_by=by,
+    )
+
+
+def _valid_until(kind: str, day: dt.date) -> dt.date:
+    return day + timedelta(days=settings.PRESCRIPTION_VALID_DAYS[kind])
+
+
+def prescription_create(
+    *,
+    doctor: Membership,
+    visit: Visit,
+    kind: object,
+    items: object,
+    note: object = "",
+    override_warnings: bool = False,
+    signature: str = "",
+) -> Prescription:
+    _require_prescriber(doctor)
+    if visit.doctor_id != doctor.pk:
+        raise NotFound(_("ویزیت پیدا نشد."))
+    if visit.status == Visit.Status.DONE:
+        raise Conflict(_("این ویزیت تأیید و بسته شده است."), code="visit_done")
+    kind = kind_clean(kind)
+    cleaned = items_clean(items, kind=kind)
+    note = note_clean(note)
+    today = timezone.localdate()
+    evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today)
+    _approve(evaluation, bool(override_warnings))
+    with transaction.atomic():
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    prescription = Prescription.objects.create(
+                        tracking_code=new_tracking_code(), visit=visit, patient=visit.patient,
+                        doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
+                        hid=visit.hid, scheme_id=visit.scheme_id,
+                        patient_share_percent=visit.patient_share_percent,
+                        **evaluation.totals.as_dict(), rule_results=evaluation.result_dicts(),
+                        warnings_overridden=bool(override_warnings) and evaluation.has_warnings,
+                        rules_tracking_id=rules.new_rules_tracking_id(),
+                        signature=signature or "", valid_until=_valid_until(kind, today),
+                    )
+                break
+            except IntegrityError:  # tracking code clash: draw again
+                continue
+        else:
+            raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
+        _write_items(prescription, cleaned, evaluation)
+        _snapshot(prescription, cleaned, evaluation, doctor)
+        visit_start(visit=visit)
+    return prescription
+
+
+def _lock_own(doctor: Membership, prescription: Prescription) -> Prescription:
+    locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
+    if locked.doctor.user_id != doctor.user_id:
+        raise NotFound(_("نسخه پیدا نشد."))
+    if locked.status == Prescription.Status.CANCELLED:
+        raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
+    if locked.status != Prescription.Status.ACTIVE or locked.items.filter(
+            dispensed_quantity__gt=0).exists():
+        raise Conflict(_("بخشی از این نسخه ارائه شده و دیگر قابل تغییر نیست."),
+                       code="dispensed")
+    return locked
+
+
+def prescription_update(
+    *,
+    doctor: Membership,
+    prescription: Prescription,
+    items: object,
+    note: object = None,
+    override_warnings: bool = False,
+) -> Prescription:
+    """Replace the items while nothing is dispensed; the version goes up, the old one stays."""
+    _require_prescriber(doctor)
+    cleaned = items_clean(items, kind=prescription.kind)
+    with transaction.atomic():
+        locked = _lock_own(doctor, prescription)
+        visit = Visit.objects.select_related("patient").get(pk=locked.visit_id)
+        evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned,
+                               day=timezone.localdate())
+        _approve(evaluation, bool(override_warnings))
+        locked.items.all().delete()
+        _write_items(locked, cleaned, evaluation)
+        if note is not None:
+            locked.note = note_clean(note)
+        for key, value in evaluation.totals.as_dict().items():
+            setattr(locked, key, value)
+        locked.rule_results = evaluation.result_dicts()
+        locked.warnings_overridden = bool(override_warnings) and evaluation.has_warnings
+        locked.rules_tracking_id = rules.new_rules_tracking_id()
+        locked.version = F("version") + 1
+        locked.updated_at = timezone.now()
+        locked.signature = ""  # a change invalidates any signature
+        locked.save()
+        locked.refresh_from_db()
+        _snapshot(locked, cleaned, evaluation, doctor)
+    return locked
+
+
+def prescription_cancel(*, doctor: Membership, prescription: Prescription) -> Prescription:
+    with transaction.atomic():
+        locked = _lock_own(doctor, prescription)
+        locked.status = Prescription.Status.CANCELLED
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+# ---- history by consent (seed 004) ----
+
+def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> None:
+    """Text the patient a code; when they read it out, the doctor may see the history."""
+    if doctor.role != Role.DOCTOR:
+        raise Forbidden(_("فقط پزشک می‌تواند سوابق را درخواست کند."))
+    owner = patient.user or (patient.mother.user if patient.mother else None)
+    if owner is None or not owner.mobile:
+        raise Conflict(_("برای این بیمار شماره همراهی ثبت نشده است."), code="no_mobile")
+    accounts_services.sms_code_send(user=owner, purpose=SMSDevice.Purpose.CONSENT,
+                                    context=f"m{doctor.pk}:p{patient.pk}",
+                                    who=doctor.user.full_name)
+    accounts_services.access_log_record(
+        action=AccessLog.Action.CONSENT_REQUEST, actor=doctor.user, membership=doctor,
+        patient=patient, ip=ip)
+
+
+def consent_verify(*, doctor: Membership, patient: Patient, code: object,
+                   ip: str | None) -> ConsentGrant:
+    owner = patient.user or (patient.mother.user if patient.mother else None)
+    code_text = str(code or "").strip()
+    ok = owner is not None and code_text.isdigit() and accounts_services.sms_code_verify(
+        user=owner, purpose=SMSDevice.Purpose.CONSENT, code=code_text,
+        context=f"m{doctor.pk}:p{patient.pk}")
+    if not ok:
+        raise Invalid(_("کد نادرست است یا منقضی شده است."), code="invalid_code",
+                      errors={"code": [_("کد نادرست است یا منقضی شده است.")]})
+    grant = ConsentGrant.objects.create(
+        doctor=doctor, patient=patient,
+        valid_until=timezone.now() + timedelta(minutes=settings.CONSENT_GRANT_MINUTES))
+    accounts_services.access_log_record(
+        action=AccessLog.Action.CONSENT_GRANT, actor=doctor.user, membership=doctor,
+        patient=patient, ip=ip)
+    return grant
+
+
+def consent_live(*, doctor: Membership, patient: Patient) -> ConsentGrant | None:
+    return (ConsentGrant.objects.filter(doctor=doctor, patient=patient,
+                                        valid_until__gt=timezone.now())
+            .order_by("-valid_until").first())

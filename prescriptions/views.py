@@ -1,21 +1,100 @@
 """Pages of the prescribing side: reception, the doctor's queue, the patient's own page."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts import services as accounts_services
+from accounts.errors import DomainError, NotFound
+from accounts.jalali import fa_digits
+from accounts.models import AccessLog, Role
 from accounts.permissions import role_required
+from accounts.web import client_ip
+from prescriptions import selectors, services
+from prescriptions.forms import AdmitForm, PatientForm
 
 
-@role_required(Role.DOCTOR)
-def doctor_home(request):
-    return render(request, "prescriptions/doctor_home.html", {"visits": []})
+def _admit(request, form: AdmitForm, redirect_to: str):
+    """Shared by reception and doctor: admit, or ask for registration when unknown."""
+    try:
+        admission = services.visit_admit(
+            actor=request.membership, national_code=form.cleaned_data["national_code"],
+            doctor_id=form.cleaned_data["doctor"].pk, ip=client_ip(request))
+    except NotFound:
+        patient_form = PatientForm(initial={"national_code": form.cleaned_data["national_code"]})
+        return render(request, "prescriptions/register_patient.html", {
+            "patient_form": patient_form, "doctor": form.cleaned_data["doctor"],
+            "redirect_to": redirect_to})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(redirect_to)
+    visit = admission.visit
+    text = _("پذیرش شد: {name}، شناسه شباد {hid}") if admission.created else _(
+        "این بیمار از پیش در صف است: {name}، شناسه شباد {hid}")
+    messages.success(request, text.format(name=visit.patient.full_name,
+                                          hid=fa_digits(visit.hid)))
+    return redirect(redirect_to)
+
+
+def _queue_page(request, template: str, visits, redirect_to: str):
+    form = AdmitForm(request.POST or None, facility_id=request.membership.facility_id)
+    if request.method == "POST":
+        if form.is_valid():
+            return _admit(request, form, redirect_to)
+    elif request.membership.role == Role.DOCTOR:
+        form.initial["doctor"] = request.membership.pk
+    visits = list(visits)
+    accounts_services.access_log_record_many(
+        action=AccessLog.Action.PATIENT_READ, actor=request.user, membership=request.membership,
+        patients=[v.patient for v in visits], target="queue", ip=client_ip(request))
+    return render(request, template, {"form": form, "visits": visits},
+                  status=400 if form.errors else 200)
 
 
 @role_required(Role.RECEPTION)
 def reception_home(request):
-    return render(request, "prescriptions/reception_home.html", {"visits": []})
+    return _queue_page(request, "prescriptions/reception_home.html",
+                       selectors.facility_visits_today(request.membership.facility_id),
+                       "prescriptions:reception_home")
+
+
+@role_required(Role.DOCTOR)
+def doctor_home(request):
+    return _queue_page(request, "prescriptions/doctor_home.html",
+                       selectors.queue_of(request.membership), "prescriptions:doctor_home")
+
+
+@require_POST
+@role_required(Role.RECEPTION, Role.DOCTOR)
+def register_patient(request):
+    form = PatientForm(request.POST)
+    redirect_to = ("prescriptions:doctor_home" if request.membership.role == Role.DOCTOR
+                   else "prescriptions:reception_home")
+    doctor_id = request.POST.get("doctor")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.patient_register(
+                national_code=data["national_code"], first_name=data["first_name"],
+                last_name=data["last_name"], birth_date=data["birth_date"], sex=data["sex"],
+                mobile=data["mobile"])
+            admission = services.visit_admit(actor=request.membership,
+                                             national_code=data["national_code"],
+                                             doctor_id=doctor_id, ip=client_ip(request))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("ثبت و پذیرش شد: {name}، شناسه شباد {hid}").format(
+                name=admission.visit.patient.full_name, hid=fa_digits(admission.visit.hid)))
+            return redirect(redirect_to)
+    return render(request, "prescriptions/register_patient.html",
+                  {"patient_form": form, "doctor_id": doctor_id, "redirect_to": redirect_to},
+                  status=400)
 
 
 @role_required(Role.PATIENT)
 def patient_home(request):
-    return render(request, "prescriptions/patient_home.html", {"prescriptions": []})
+    prescriptions = list(selectors.prescriptions_visible_to(request.membership)
+                         .order_by("-created_at")[:selectors.LIST_LIMIT])
+    return render(request, "prescriptions/patient_home.html", {"prescriptions": prescriptions})

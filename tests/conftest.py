@@ -182,12 +182,15 @@ def api_as(demo, outbox):
 
 
 @pytest.fixture
-def page_as(demo, client):
-    """A Django test client signed in by session with one membership chosen."""
+def page_as(demo):
+    """A fresh Django test client signed in by session with one membership chosen."""
 
     def make(who: str, facility: str | None = None, role: str | None = None):
+        from django.test import Client
+
         from accounts.models import User
 
+        client = Client()
         user = User.objects.get(national_code=DEMO[who][0])
         client.force_login(user)
         membership = (membership_of(DEMO[who][0], facility, role) if (facility or role)

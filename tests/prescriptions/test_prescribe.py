@@ -243,4 +243,4 @@ def test_tracking_codes_are_random_and_unique(admit, prescribe):
     codes = {prescribe(visit, [drug("PARA-500-TAB", i)]).json()["tracking_code"]
              for i in range(1, 11)}
     assert len(codes) == 10
-    assert all(c.isalnum() and c.isupper() or c.isdigit() for c in codes)
+    assert all((c.isalnum() and c.isupper()) or c.isdigit() for c in codes)

@@ -1,0 +1,77 @@
+// The prescribing form: pick catalog results into rows, keyboard-first, live preview.
+(function () {
+  "use strict";
+  let pendingPick = null;
+
+  function refresh(form) { if (window.htmx) { htmx.trigger(form, "refresh"); } }
+
+  function addRow(form, data) {
+    const template = form.querySelector("template.rx-row-template");
+    const row = template.content.firstElementChild.cloneNode(true);
+    row.querySelector("input[name=code]").value = data.code;
+    row.querySelector(".rx-name").textContent = data.name;
+    row.querySelector(".rx-code").textContent = data.code;
+    const quantity = row.querySelector("input[name=quantity]");
+    if (form.dataset.kind !== "drug") { quantity.value = "1"; }
+    form.querySelector("tbody.rx-rows").appendChild(row);
+    const search = form.querySelector("[data-role=catalog-search]");
+    search.value = "";
+    form.querySelector(".catalog-results").innerHTML = "";
+    quantity.focus();
+    quantity.select();
+    refresh(form);
+  }
+
+  document.addEventListener("click", function (event) {
+    const pick = event.target.closest(".catalog-pick");
+    if (pick) { addRow(pick.closest("form"), pick.dataset); return; }
+    const remove = event.target.closest(".rx-remove");
+    if (remove) {
+      const form = remove.closest("form");
+      remove.closest("tr").remove();
+      form.querySelector("[data-role=catalog-search]").focus();
+      refresh(form);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    const target = event.target;
+    const form = target.closest && target.closest("form.rx-form");
+    if (!form) { return; }
+    const results = form.querySelector(".catalog-results");
+    if (target.matches("[data-role=catalog-search]")) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        const first = results.querySelector(".catalog-pick");
+        if (first) { addRow(form, first.dataset); }
+        else if (target.value.trim().length >= 2) { pendingPick = form; }
+      } else if (event.key === "ArrowDown") {
+        const first = results.querySelector(".catalog-pick");
+        if (first) { event.preventDefault(); first.focus(); }
+      }
+    } else if (target.matches(".catalog-pick")) {
+      const items = Array.from(results.querySelectorAll(".catalog-pick"));
+      const index = items.indexOf(target);
+      if (event.key === "ArrowDown" && index < items.length - 1) { event.preventDefault(); items[index + 1].focus(); }
+      if (event.key === "ArrowUp") {
+        event.preventDefault();
+        (index > 0 ? items[index - 1] : form.querySelector("[data-role=catalog-search]")).focus();
+      }
+    } else if (target.matches("input[name=quantity], input[name=dosage], input[name=instructions]")) {
+      if (event.key === "Enter") {  // next item, not a premature submit
+        event.preventDefault();
+        refresh(form);
+        form.querySelector("[data-role=catalog-search]").focus();
+      }
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (pendingPick && event.target.classList.contains("catalog-results")) {
+      const first = event.target.querySelector(".catalog-pick");
+      const form = pendingPick;
+      pendingPick = null;
+      if (first) { addRow(form, first.dataset); }
+    }
+  });
+})();

@@ -1,0 +1,63 @@
+
+import pytest
+
+from prescriptions.models import Prescription
+from tests.browser.conftest import sign_in
+from tests.conftest import DEMO
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    context = browser.new_context(locale="fa-IR", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_reception_admits_and_doctor_prescribes_two_drugs(page, second_page, live_demo, outbox):
+    # the receptionist admits Ali into Dr Ahmadi's queue at Shafa Clinic
+    sign_in(page, outbox, DEMO["reception"])
+    page.wait_for_url("**/reception/")
+    page.get_by_label("کد ملی بیمار").fill(DEMO["patient"][0])
+    page.get_by_label("پزشک").select_option(label="سارا احمدی (پزشک عمومی)")
+    page.get_by_role("button", name="پذیرش", exact=True).click()
+    assert "پذیرش شد" in page.get_by_role("status").first.inner_text()
+
+    # the doctor signs in, picks Shafa Clinic, opens the visit from the queue
+    doctor = second_page
+    sign_in(doctor, outbox, DEMO["doctor"], facility="Shafa Clinic")
+    doctor.wait_for_url("**/doctor/")
+    doctor.get_by_role("link", name="علی رستمی").click()
+    doctor.wait_for_url("**/doctor/visits/*/")
+
+    search = doctor.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
+    search.fill("آموکسی")
+    doctor.locator(".catalog-pick", has_text="آموکسی‌سیلین").click()
+    doctor.get_by_label("تعداد").last.fill("20")
+    # the second drug by keyboard alone: type, Enter picks the first result
+    search.fill("استامینوفن")
+    doctor.locator("#results-drug .catalog-pick").first.wait_for()
+    search.press("Enter")
+    quantity = doctor.get_by_label("تعداد").last
+    quantity.fill("10")
+    quantity.press("Enter")
+
+    split = doctor.get_by_test_id("cost-split")
+    split.wait_for()
+    doctor.wait_for_function(
+        "document.querySelector('[data-testid=total]')?.textContent.includes('۵۵۰٬۰۰۰')")
+    assert doctor.get_by_test_id("insurer-share").inner_text() == "۳۸۵٬۰۰۰"
+    assert doctor.get_by_test_id("patient-share").inner_text() == "۱۶۵٬۰۰۰"
+    assert doctor.get_by_test_id("rules-ok").is_visible()
+
+    doctor.get_by_test_id("register-drug").click()
+    message = doctor.get_by_test_id("message-tracking")
+    message.wait_for()
+    prescription = Prescription.objects.get()
+    assert prescription.tracking_code in message.inner_text()
+    assert [(i.code, i.quantity) for i in prescription.items.all()] == [
+        ("AMOX-500-CAP", 20), ("PARA-500-TAB", 10)]
+    assert doctor.get_by_test_id("tracking-code").first.inner_text() == prescription.tracking_code

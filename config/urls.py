@@ -7,6 +7,7 @@ from accounts import views as account_views
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("prescriptions.api_urls")),
+    path("", include("pharmacy.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,93 @@
+"""Fulfilment records: dispenses (and paraclinic services performed), pack codes, reuse flags."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Facility, Membership
+from prescriptions.models import Prescription, PrescriptionItem
+
+
+class Dispense(models.Model):
+    """One counter service: what a facility gave (or performed) against a prescription."""
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
+                                     related_name="dispenses", verbose_name=_("نسخه"))
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="dispenses",
+                                 verbose_name=_("مرکز"))
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("کاربر"))
+    idempotency_key = models.CharField(_("کلید یکتایی درخواست"), max_length=64, blank=True)
+    scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("صندوق (روز ارائه)"))
+    patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    total = models.PositiveBigIntegerField(_("جمع"), default=0)
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار (ریال)"), default=0)
+    status_after = models.CharField(_("وضعیت نسخه پس از ارائه"), max_length=20)
+    started_at = models.DateTimeField(_("شروع خدمت"))
+    ended_at = models.DateTimeField(_("پایان خدمت"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ارائه نسخه")
+        verbose_name_plural = _("ارائه‌های نسخه")
+        ordering = ["-ended_at"]
+        indexes = [models.Index(fields=["facility", "-ended_at"], name="dispense_facility_time")]
+        constraints = [
+            # A retried request with the same Idempotency-Key finds the first dispense.
+            models.UniqueConstraint(fields=["facility", "idempotency_key"],
+                                    condition=~Q(idempotency_key=""),
+                                    name="dispense_idempotency_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id} @ {self.facility_id}"
+
+
+class DispenseLine(models.Model):
+    dispense = models.ForeignKey(Dispense, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("قلم"))
+    quantity = models.PositiveIntegerField(_("تعداد"))
+    uid = models.CharField(_("کد اصالت"), max_length=16, blank=True)
+    unit_price = models.PositiveBigIntegerField(_("قیمت واحد روز ارائه"))
+    total = models.PositiveBigIntegerField(_("جمع"))
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
+
+    class Meta:
+        verbose_name = _("قلم ارائه‌شده")
+        verbose_name_plural = _("اقلام ارائه‌شده")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="dispense_line_positive"),
+            # One pack, one use, in the whole system (TTAC authenticity code).
+            models.UniqueConstraint(fields=["uid"], condition=~Q(uid=""),
+                                    name="pack_code_used_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} × {self.quantity}"
+
+
+class PackCodeReuse(models.Model):
+    """A refused second use of a pack code, for insurers' reviewers to look into."""
+
+    uid = models.CharField(_("کد اصالت"), max_length=16, db_index=True)
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("مرکز"))
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("کاربر"))
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("نسخه"))
+    first_use = models.ForeignKey(DispenseLine, on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+", verbose_name=_("استفاده اول"))
+    at = models.DateTimeField(_("زمان"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("استفاده تکراری کد اصالت")
+        verbose_name_plural = _("استفاده‌های تکراری کد اصالت")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return self.uid

@@ -30,10 +30,16 @@ def prescriptions_visible_to(membership: Membership) -> QuerySet[Prescription]:
         return queryset.filter(Q(patient__user_id=membership.user_id)
                                | Q(patient__mother__user_id=membership.user_id))
     if membership.is_fulfilment:
-        return queryset.filter(kind=membership.kind_served,
-                               status__in=Prescription.OPEN_STATUSES,
-                               valid_until__gte=timezone.localdate())
+        return queryset.filter(kind=membership.kind_served).filter(
+            Q(status__in=Prescription.OPEN_STATUSES, valid_until__gte=timezone.localdate())
+            | Q(pk__in=served_by(membership.facility_id)))
     return queryset.none()
+
+
+def served_by(facility_id: int) -> QuerySet:
+    """Prescriptions this facility has dispensed or performed (it keeps seeing its own work).
+    Named through the reverse relation so this app does not import the pharmacy app."""
+    return Prescription.objects.filter(dispenses__facility_id=facility_id).values("pk")
 
 
 def prescription_get(*, viewer: Membership, tracking_code: str) -> Prescription:

@@ -1,0 +1,34 @@
+"""Reads for the fulfilment side, always for the viewer's facility."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.errors import NotFound
+from accounts.models import Membership
+from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
+
+
+def dispenses_of(membership: Membership) -> QuerySet[Dispense]:
+    """A facility sees its own dispense records only."""
+    return (Dispense.objects.filter(facility_id=membership.facility_id)
+            .select_related("prescription__patient", "prescription__doctor__user",
+                            "facility", "membership__user", "scheme__insurer")
+            .prefetch_related(Prefetch("lines", queryset=DispenseLine.objects.select_related(
+                "item").order_by("id"))))
+
+
+def dispense_get(*, viewer: Membership, dispense_id: object) -> Dispense:
+    try:
+        pk = int(str(dispense_id))
+    except (TypeError, ValueError):
+        pk = None
+    dispense = dispenses_of(viewer).filter(pk=pk).first() if pk else None
+    if dispense is None:
+        raise NotFound(_("سابقه ارائه پیدا نشد."))
+    return dispense
+
+
+def reuse_flags() -> QuerySet[PackCodeReuse]:
+    return PackCodeReuse.objects.select_related("facility", "prescription", "first_use")

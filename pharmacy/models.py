@@ -25,7 +25,8 @@ class Dispense(models.Model):
     total = models.PositiveBigIntegerField(_("جمع"), default=0)
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار (ریال)"), default=0)
-    status_after = models.CharField(_("وضعیت نسخه پس از ارائه"), max_length=20)
+    status_after = models.CharField(_("وضعیت نسخه پس از ارائه"), max_length=20,
+                                    choices=Prescription.Status.choices)
     started_at = models.DateTimeField(_("شروع خدمت"))
     ended_at = models.DateTimeField(_("پایان خدمت"), default=timezone.now)
 

@@ -107,14 +107,19 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
     return cleaned
 
 
+_ASK = object()
+
+
 def quote(*, prescription: Prescription, quantities: dict[int, int] | None = None,
-          day: dt.date | None = None, book: rules.RuleBook | None = None) -> Quote:
+          day: dt.date | None = None, book: rules.RuleBook | None = None,
+          eligibility=_ASK) -> Quote:
     """Eligibility checked again and insurance rules run again with today's prices."""
     day = day or timezone.localdate()
     items = list(prescription.items.all())
     wanted = quantities if quantities is not None else {i.pk: i.remaining for i in items}
     chosen = [i for i in items if wanted.get(i.pk, 0) > 0]
-    eligibility = eligibility_on(prescription.patient, day)
+    if eligibility is _ASK:
+        eligibility = eligibility_on(prescription.patient, day)
     scheme_id = eligibility.scheme.pk if eligibility else None
     share = eligibility.patient_share_percent if eligibility else 100
     evaluation = rules.evaluate(
@@ -123,6 +128,31 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         scheme_id=scheme_id, patient_share_percent=share, day=day, book=book)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
     return Quote(scheme_id, share, evaluation, by_item)
+
+
+def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
+    """Quotes for a lookup page: one rule book and one eligibility answer per patient."""
+    day = timezone.localdate()
+    book = rules.RuleBook.load(i.catalog_item_id for p in prescriptions for i in p.items.all())
+    eligibility: dict[int, object] = {}
+    for prescription in prescriptions:
+        if prescription.patient_id not in eligibility:
+            eligibility[prescription.patient_id] = eligibility_on(prescription.patient, day)
+    return {p.pk: quote(prescription=p, day=day, book=book,
+                        eligibility=eligibility[p.patient_id]) for p in prescriptions}
+
+
+def lines_from_packs(*, item_id: int, quantity: int, codes: list[str]) -> list[dict]:
+    """The counter page sends a quantity and the pack codes scanned for it: one line per
+    pack, the quantity shared out evenly (any remainder on the first pack)."""
+    if not codes:
+        return [{"item": item_id, "quantity": quantity}]
+    if len(codes) > quantity:
+        raise Invalid(_("تعداد کدهای اصالت از تعداد اقلام بیشتر است."),
+                      errors={"uid": [_("کدها بیش از تعداد است.")]})
+    share, extra = divmod(quantity, len(codes))
+    return [{"item": item_id, "quantity": share + (extra if i == 0 else 0), "uid": code}
+            for i, code in enumerate(codes)]
 
 
 class _PackReused(Exception):

@@ -5,4 +5,7 @@ from pharmacy import views
 app_name = "pharmacy"
 urlpatterns = [
     path("fulfil/", views.home, name="home"),
+    path("fulfil/dispenses/<int:dispense_id>/", views.receipt, name="receipt"),
+    path("fulfil/<str:tracking_code>/", views.serve, name="serve"),
+    path("fulfil/<str:tracking_code>/items/<int:item_id>/result", views.result, name="result"),
 ]

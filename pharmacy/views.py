@@ -1,10 +1,134 @@
-"""Pages of the fulfilment side: pharmacies and paraclinics (lab, imaging, physio)."""
+"""Pages of the fulfilment side: lookup, dispense (pharmacy) or results (paraclinic), receipt."""
 
-from django.shortcuts import render
+import uuid
 
-from accounts.permissions import FULFILMENT_ROLES, role_required
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services as accounts_services
+from accounts.errors import DomainError, Invalid
+from accounts.identity import latin_digits
+from accounts.models import AccessLog
+from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, role_required
+from accounts.web import client_ip
+from pharmacy import selectors, services
+from prescriptions import selectors as rx_selectors
+from prescriptions.models import Kind
+
+
+def _lookup(membership, query: str):
+    """A national code (with newborns) or a tracking code; open prescriptions only."""
+    text = query.strip()
+    queryset = rx_selectors.prescriptions_visible_to(membership).filter(
+        status__in=("active", "partially_dispensed"))
+    digits = latin_digits(text).replace(" ", "")
+    if digits.isdigit():
+        code = accounts_services.national_code_clean(digits)
+        return queryset.filter(patient__in=rx_selectors.patients_by_code(code))
+    return queryset.filter(tracking_code=text.upper()[:16])
 
 
 @role_required(*FULFILMENT_ROLES)
 def home(request):
-    return render(request, "pharmacy/home.html", {"prescriptions": []})
+    query = request.GET.get("q", "")
+    prescriptions, error, quotes = [], None, {}
+    if query:
+        try:
+            prescriptions = list(_lookup(request.membership, query)
+                                 .order_by("-created_at")[:rx_selectors.LIST_LIMIT])
+        except DomainError as exc:
+            error = exc.message
+        quotes = services.quote_many(prescriptions)
+        accounts_services.access_log_record_many(
+            action=AccessLog.Action.PRESCRIPTION_LIST, actor=request.user,
+            membership=request.membership, patients=[p.patient for p in prescriptions],
+            target="lookup", ip=client_ip(request))
+    rows = [(p, quotes.get(p.pk)) for p in prescriptions]
+    recent = list(selectors.dispenses_of(request.membership)[:10]) if not query else []
+    return render(request, "pharmacy/home.html", {
+        "query": query, "rows": rows, "error": error, "recent": recent,
+        "is_paraclinic": request.membership.role in PARACLINIC_ROLES,
+    }, status=400 if error else 200)
+
+
+def _codes(text: str) -> list[str]:
+    codes = []
+    for raw in text.replace(",", "\n").split():
+        try:
+            codes.append(services.pack_code_clean(raw))
+        except ValueError:
+            raise Invalid(_("کد اصالت «{c}» باید ۱۶ رقم باشد.").format(c=raw[:20])) from None
+    return codes
+
+
+@role_required(*FULFILMENT_ROLES)
+def serve(request, tracking_code: str):
+    """The dispense page (pharmacy) or the results page (paraclinic) of one prescription."""
+    prescription = rx_selectors.prescription_get(viewer=request.membership,
+                                                 tracking_code=tracking_code)
+    error = None
+    if request.method == "POST" and prescription.kind == Kind.DRUG:
+        try:
+            lines = []
+            for item in prescription.items.all():
+                raw = latin_digits(request.POST.get(f"quantity-{item.pk}", "")).strip()
+                quantity = int(raw) if raw.isdigit() else 0
+                codes = _codes(request.POST.get(f"uids-{item.pk}", ""))
+                if quantity > 0:
+                    lines += services.lines_from_packs(item_id=item.pk, quantity=quantity,
+                                                       codes=codes)
+            started = parse_datetime(request.POST.get("started_at", "")) or timezone.now()
+            outcome = services.dispense_record(
+                membership=request.membership, prescription=prescription, lines=lines,
+                idempotency_key=request.POST.get("idempotency_key", ""), started_at=started)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("pharmacy:receipt", dispense_id=outcome.dispense.pk)
+    accounts_services.access_log_record(
+        action=AccessLog.Action.PRESCRIPTION_READ, actor=request.user,
+        membership=request.membership, patient=prescription.patient,
+        target=prescription.tracking_code, ip=client_ip(request))
+    quote = services.quote(prescription=prescription)
+    return render(request, "pharmacy/serve.html", {
+        "p": prescription, "quote": quote, "error": error,
+        "started_at": request.POST.get("started_at") or timezone.now().isoformat(),
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+    }, status=409 if error else 200)
+
+
+@require_POST
+@role_required(*PARACLINIC_ROLES)
+def result(request, tracking_code: str, item_id: int):
+    prescription = rx_selectors.prescription_get(viewer=request.membership,
+                                                 tracking_code=tracking_code)
+    post = request.POST
+    if prescription.kind == Kind.LAB:
+        payload = {"name": post.get("name", ""), "value": post.get("value", ""),
+                   "unit": post.get("unit", ""), "reference_range": post.get("reference_range", "")}
+    elif prescription.kind == Kind.IMAGING:
+        payload = {"report": post.get("report", "")}
+    else:
+        payload = {"sessions_done": post.get("sessions_done", "")}
+    payload["note"] = post.get("note", "")
+    try:
+        services.result_record(membership=request.membership, prescription=prescription,
+                               item_id=item_id, result=payload)
+        messages.success(request, _("نتیجه ثبت شد."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("pharmacy:serve", tracking_code=prescription.tracking_code)
+
+
+@role_required(*FULFILMENT_ROLES)
+def receipt(request, dispense_id: int):
+    dispense = selectors.dispense_get(viewer=request.membership, dispense_id=dispense_id)
+    accounts_services.access_log_record(
+        action=AccessLog.Action.PRESCRIPTION_READ, actor=request.user,
+        membership=request.membership, patient=dispense.prescription.patient,
+        target=f"receipt:{dispense.pk}", ip=client_ip(request))
+    return render(request, "pharmacy/receipt.html", {"d": dispense})

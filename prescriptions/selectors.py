@@ -16,8 +16,8 @@ LIST_LIMIT = 200
 def prescriptions_base() -> QuerySet[Prescription]:
     return Prescription.objects.select_related(
         "patient__mother", "doctor__user", "facility"
-    ).prefetch_related(Prefetch("items", queryset=PrescriptionItem.objects.order_by(
-        "position", "id")))
+    ).prefetch_related(Prefetch("items", queryset=PrescriptionItem.objects.select_related(
+        "catalog_item").order_by("position", "id")))
 
 
 def prescriptions_visible_to(membership: Membership) -> QuerySet[Prescription]:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jalali import jalali_date
-from claims.models import Coverage, Insurer, Scheme
+from claims.models import ClaimLine, Coverage, Insurer, Scheme
 from config.admin_site import InsurerScopedAdmin
 
 
@@ -45,3 +45,20 @@ class CoverageAdmin(InsurerScopedAdmin):
     @admin.display(description=_("تا تاریخ"), ordering="valid_to")
     def end(self, obj):
         return jalali_date(obj.valid_to) or "—"
+
+
+@admin.register(ClaimLine)
+class ClaimLineAdmin(InsurerScopedAdmin):
+    insurer_path = "scheme__insurer"
+    list_display = ["service_day", "facility", "scheme", "code", "quantity", "total",
+                    "insurer_share", "patient_share", "status"]
+    list_filter = ["status"]
+    search_fields = ["code", "prescription__tracking_code", "visit__hid"]
+    list_select_related = ["facility", "scheme", "prescription"]
+    readonly_fields = ["facility", "scheme", "visit", "prescription", "item", "source", "code",
+                       "quantity", "unit_price", "total", "insurer_share", "patient_share",
+                       "service_date", "created_at"]
+
+    @admin.display(description=_("تاریخ خدمت"), ordering="service_date")
+    def service_day(self, obj):
+        return jalali_date(obj.service_date)

@@ -9,3 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("noskhe")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs, in one place (beat reads them; django-celery-beat can add more in the admin).
+app.conf.beat_schedule = {
+    "expire-prescriptions-daily": {
+        "task": "prescriptions.tasks.prescriptions_expire",
+        "schedule": 24 * 3600,
+    },
+}

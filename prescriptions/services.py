@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import services as accounts_services
-from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected
+from accounts import throttle
+from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
 from accounts.models import AccessLog, Membership, Patient, Role, SMSDevice, User
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
@@ -474,6 +475,11 @@ def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> 
     owner = patient.user or (patient.mother.user if patient.mother else None)
     if owner is None or not owner.mobile:
         raise Conflict(_("برای این بیمار شماره همراهی ثبت نشده است."), code="no_mobile")
+    wait = throttle.start_cooldown(f"consent:cool:{doctor.pk}:{patient.pk}",
+                                   seconds=settings.OTP_RESEND_SECONDS)
+    if wait:
+        raise Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")
+                        .format(s=wait), code="resend_cooldown", retry_after=wait)
     accounts_services.sms_code_send(user=owner, purpose=SMSDevice.Purpose.CONSENT,
                                     context=f"m{doctor.pk}:p{patient.pk}",
                                     who=doctor.user.full_name)
@@ -505,3 +511,11 @@ def consent_live(*, doctor: Membership, patient: Patient) -> ConsentGrant | None
     return (ConsentGrant.objects.filter(doctor=doctor, patient=patient,
                                         valid_until__gt=timezone.now())
             .order_by("-valid_until").first())
+
+
+def prescriptions_expire(*, day: dt.date | None = None) -> int:
+    """Close open prescriptions whose validity window has passed (run daily by beat)."""
+    day = day or timezone.localdate()
+    return Prescription.objects.filter(status__in=Prescription.OPEN_STATUSES,
+                                       valid_until__lt=day).update(
+        status=Prescription.Status.EXPIRED, updated_at=timezone.now())

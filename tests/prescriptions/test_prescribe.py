@@ -244,3 +244,19 @@ def test_tracking_codes_are_random_and_unique(admit, prescribe):
              for i in range(1, 11)}
     assert len(codes) == 10
     assert all((c.isalnum() and c.isupper()) or c.isdigit() for c in codes)
+
+
+def test_expiry_job_closes_prescriptions_past_their_window(admit, prescribe, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from prescriptions.tasks import prescriptions_expire
+
+    code = prescribe(admit("patient"), [drug("PARA-500-TAB")]).json()["tracking_code"]
+    assert prescriptions_expire.delay().get() == 0
+    later = timezone.localdate() + dt.timedelta(days=settings.PRESCRIPTION_VALID_DAYS["drug"] + 1)
+    from prescriptions.services import prescriptions_expire as expire
+
+    assert expire(day=later) == 1
+    assert Prescription.objects.get(tracking_code=code).status == "expired"

@@ -194,3 +194,17 @@ def test_creating_a_3_item_prescription_is_bounded(admit, prescribe,
         response = prescribe(visit, [drug("AMOX-500-CAP"), drug("PARA-500-TAB"),
                                      drug("ASA-80-TAB")])
     assert response.status_code == 201
+
+
+def test_consent_requests_are_throttled(api_as, written, outbox):
+    client = api_as("cardiologist")
+    url = f"/api/v1/patients/{DEMO['patient'][0]}/history-access"
+    assert client.post(url).status_code == 202
+    assert client.post(url).status_code == 429
+    assert len([m for m in outbox.messages() if m["purpose"] == "consent"]) == 1
+
+
+def test_consent_for_an_unknown_patient_is_404(api_as, demo):
+    client = api_as("cardiologist")
+    assert client.post("/api/v1/patients/0499370899/history-access").status_code == 404
+    assert client.post("/api/v1/patients/123/history-access").status_code == 400

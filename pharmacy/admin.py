@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.jalali import jalali_datetime
+from config.admin_site import InsurerScopedAdmin
+from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
+
+
+class LineInline(admin.TabularInline):
+    model = DispenseLine
+    extra = 0
+    can_delete = False
+    fields = ["item", "quantity", "uid", "unit_price", "total", "insurer_share", "patient_share"]
+    readonly_fields = fields
+
+
+@admin.register(Dispense)
+class DispenseAdmin(InsurerScopedAdmin):
+    insurer_path = "scheme__insurer"
+    list_display = ["prescription", "facility", "when", "total", "insurer_share",
+                    "patient_share", "status_after"]
+    list_filter = ["facility", "status_after"]
+    search_fields = ["prescription__tracking_code"]
+    list_select_related = ["prescription", "facility"]
+    inlines = [LineInline]
+    readonly_fields = ["prescription", "facility", "membership", "idempotency_key", "scheme",
+                       "patient_share_percent", "total", "insurer_share", "patient_share",
+                       "status_after", "started_at", "ended_at"]
+
+    @admin.display(description=_("زمان"), ordering="ended_at")
+    def when(self, obj):
+        return jalali_datetime(obj.ended_at)
+
+
+@admin.register(PackCodeReuse)
+class PackCodeReuseAdmin(InsurerScopedAdmin):
+    """Reviewers see refused second uses of pack codes on their insurer's prescriptions."""
+
+    insurer_path = "prescription__scheme__insurer"
+    list_display = ["uid", "facility", "prescription", "when", "first_use"]
+    search_fields = ["uid", "prescription__tracking_code"]
+    list_select_related = ["facility", "prescription", "first_use"]
+    readonly_fields = ["uid", "facility", "membership", "prescription", "first_use", "at"]
+
+    @admin.display(description=_("زمان"), ordering="at")
+    def when(self, obj):
+        return jalali_datetime(obj.at)

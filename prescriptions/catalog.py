@@ -110,6 +110,17 @@ def catalog_import(lines: Iterable[str], *, kind: str,
             )
             if progress:
                 progress(min(start + BATCH, len(parsed)))
+    _refresh_statistics(CatalogItem._meta.db_table)
     report.updated = len(existing)
     report.created = len(parsed) - report.updated
     return report
+
+
+def _refresh_statistics(table: str) -> None:
+    """After a bulk load, let PostgreSQL's planner know the table grew (so the trigram
+    index is chosen for as-you-type search instead of scanning every drug)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{table}"')

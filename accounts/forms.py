@@ -36,6 +36,6 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = latin_digits(self.cleaned_data["code"]).strip()
-        if not code.isdigit() or len(code) != 6:
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise ValidationError(_("کد باید ۶ رقم باشد."))
         return code

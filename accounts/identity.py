@@ -52,7 +52,7 @@ def normalize_mobile(value: object) -> str:
         mobile = "0" + mobile[2:]
     elif mobile.startswith("9") and len(mobile) == 10:
         mobile = "0" + mobile
-    if not re.fullmatch(r"09\d{9}", mobile):
+    if not re.fullmatch(r"09[0-9]{9}", mobile):
         raise ValidationError(_("شماره همراه معتبر نیست."), code="mobile")
     return mobile
 

@@ -40,7 +40,8 @@ def parse_jalali_date(text: str) -> dt.date:
     """'1370/05/12' (Persian or Latin digits, / or -) to a Gregorian date; ValueError if bad."""
     from accounts.identity import latin_digits
 
-    match = re.fullmatch(r"\s*(\d{4})[/\-](\d{1,2})[/\-](\d{1,2})\s*", latin_digits(text or ""))
+    match = re.fullmatch(r"\s*([0-9]{4})[/\-]([0-9]{1,2})[/\-]([0-9]{1,2})\s*",
+                         latin_digits(text or ""))
     if not match:
         raise ValueError("not a Jalali date")
     year, month, day = (int(g) for g in match.groups())

@@ -169,7 +169,7 @@ def otp_verify(*, national_code: object, code: object, ip: str | None) -> User:
     """Check a sign-in code; unknown people and wrong codes get the same 400."""
     code_owner = national_code_clean(national_code)
     code_text = str(code or "").strip()
-    if not code_text.isdigit() or len(code_text) != 6:
+    if not (code_text.isascii() and code_text.isdigit() and len(code_text) == 6):
         raise Invalid(_("کد باید ۶ رقم باشد."), errors={"code": [_("کد باید ۶ رقم باشد.")]})
     fail_key = f"otp:fail:{code_owner}"
     if throttle.count(fail_key) >= settings.OTP_MAX_ATTEMPTS:

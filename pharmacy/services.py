@@ -23,6 +23,7 @@ from claims.eligibility import eligibility_on
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import money, rules
 from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
+from prescriptions.services import whole_number
 
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
@@ -43,16 +44,6 @@ class Quote:
     patient_share_percent: int
     evaluation: rules.Evaluation
     by_item: dict[int, rules.PricedLine]
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def pack_code_clean(value: object) -> str:
@@ -76,8 +67,8 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
         if not isinstance(line, dict):
             errors[str(index)] = {"non_field_errors": [_("هر سطر باید یک شیء باشد.")]}
             continue
-        item_id = _whole(line.get("item"))
-        quantity = _whole(line.get("quantity"))
+        item_id = whole_number(line.get("item"))
+        quantity = whole_number(line.get("quantity"))
         if item_id is None or item_id <= 0:
             problems["item"] = [_("شناسه قلم نامعتبر است.")]
         if quantity is None or quantity <= 0:
@@ -353,7 +344,7 @@ def result_clean(raw: object, *, kind: str, item: PrescriptionItem) -> dict:
             problems.append(_("متن گزارش لازم است (حداکثر ۲۰٬۰۰۰ نویسه)."))
         result = {"report": (report or "").strip() if isinstance(report, str) else ""}
     else:
-        sessions = _whole(raw.get("sessions_done"))
+        sessions = whole_number(raw.get("sessions_done"))
         if sessions is None or not item.dispensed_quantity <= sessions <= item.quantity:
             problems.append(_("جلسات انجام‌شده باید بین {a} و {b} باشد.").format(
                 a=item.dispensed_quantity, b=item.quantity))
@@ -372,7 +363,7 @@ def result_record(*, membership: Membership, prescription: Prescription, item_id
     _check_fulfiller(membership, prescription)
     if prescription.kind == Kind.DRUG:
         raise NotFound(_("نسخه پیدا نشد."))
-    pk = _whole(item_id)
+    pk = whole_number(item_id)
     with transaction.atomic():
         locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
         item = locked.items.filter(pk=pk).first() if pk else None

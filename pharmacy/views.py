@@ -26,7 +26,7 @@ def _lookup(membership, query: str):
     queryset = rx_selectors.prescriptions_visible_to(membership).filter(
         status__in=("active", "partially_dispensed"))
     digits = latin_digits(text).replace(" ", "")
-    if digits.isdigit():
+    if digits.isdecimal():
         code = accounts_services.national_code_clean(digits)
         return queryset.filter(patient__in=rx_selectors.patients_by_code(code))
     return queryset.filter(tracking_code=text.upper()[:16])
@@ -76,7 +76,7 @@ def serve(request, tracking_code: str):
             lines = []
             for item in prescription.items.all():
                 raw = latin_digits(request.POST.get(f"quantity-{item.pk}", "")).strip()
-                quantity = int(raw) if raw.isdigit() else 0
+                quantity = int(raw) if raw.isdecimal() else 0
                 codes = _codes(request.POST.get(f"uids-{item.pk}", ""))
                 if quantity > 0:
                     lines += services.lines_from_packs(item_id=item.pk, quantity=quantity,

@@ -47,7 +47,7 @@ def _row_problems(line: int, row: dict, seen: dict[str, int]) -> list[str]:
     if not (row.get("name_fa") or "").strip():
         problems.append(f"line {line}: name_fa is empty")
     price = latin_digits((row.get("unit_price") or "").strip()).replace(",", "")
-    if not price.isdigit() or int(price) <= 0 or int(price) > 10**13:
+    if not (price.isascii() and price.isdigit()) or int(price) <= 0 or int(price) > 10**13:
         problems.append(f"line {line}: unit_price {row.get('unit_price')!r} is not a positive "
                         "whole number of Rials")
     active = (row.get("active") or "1").strip().lower()

@@ -226,12 +226,13 @@ class ItemInput:
     instructions: str
 
 
-def _quantity(value: object) -> int | None:
+def whole_number(value: object) -> int | None:
+    """An int, or a string of digits, or an integral float; anything else is None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -261,7 +262,7 @@ def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
             problems["code"] = [_("کد «{c}» در فهرست نیست.").format(c=code)]
         elif item.kind != kind:
             problems["code"] = [_("«{c}» از نوع این نسخه نیست.").format(c=code)]
-        quantity = _quantity(raw.get("quantity"))
+        quantity = whole_number(raw.get("quantity"))
         if quantity is None or quantity <= 0:
             problems["quantity"] = [_("تعداد باید عدد صحیح مثبت باشد.")]
         elif quantity > MAX_QUANTITY:
@@ -492,7 +493,8 @@ def consent_verify(*, doctor: Membership, patient: Patient, code: object,
                    ip: str | None) -> ConsentGrant:
     owner = patient.user or (patient.mother.user if patient.mother else None)
     code_text = str(code or "").strip()
-    ok = owner is not None and code_text.isdigit() and accounts_services.sms_code_verify(
+    well_formed = code_text.isascii() and code_text.isdigit()
+    ok = owner is not None and well_formed and accounts_services.sms_code_verify(
         user=owner, purpose=SMSDevice.Purpose.CONSENT, code=code_text,
         context=f"m{doctor.pk}:p{patient.pk}")
     if not ok:

@@ -59,3 +59,9 @@ def test_bad_mobiles_are_refused(raw):
 
 def test_mask_mobile_hides_the_middle():
     assert mask_mobile("09120000001") == "0912***0001"
+
+
+@pytest.mark.parametrize("raw", ["০৯১২০০০০০০১", "09١٢٠٠٠٠٠٠¹"])
+def test_other_scripts_digits_are_not_mobiles(raw):
+    with pytest.raises(ValidationError):
+        normalize_mobile(raw)

@@ -8,16 +8,7 @@ from tests.conftest import DEMO
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def second_page(browser, live_server):
-    context = browser.new_context(locale="fa-IR", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def test_reception_admits_and_doctor_prescribes_two_drugs(page, second_page, live_demo, outbox):
+def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_demo, outbox):
     # the receptionist admits Ali into Dr Ahmadi's queue at Shafa Clinic
     sign_in(page, outbox, DEMO["reception"])
     page.wait_for_url("**/reception/")
@@ -27,7 +18,7 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, second_page, liv
     assert "پذیرش شد" in page.get_by_role("status").first.inner_text()
 
     # the doctor signs in, picks Shafa Clinic, opens the visit from the queue
-    doctor = second_page
+    doctor = new_page()
     sign_in(doctor, outbox, DEMO["doctor"], facility="Shafa Clinic")
     doctor.wait_for_url("**/doctor/")
     doctor.get_by_role("link", name="علی رستمی").click()

@@ -260,3 +260,9 @@ def test_expiry_job_closes_prescriptions_past_their_window(admit, prescribe, set
 
     assert expire(day=later) == 1
     assert Prescription.objects.get(tracking_code=code).status == "expired"
+
+
+@pytest.mark.parametrize("quantity", ["²", "١٠", "1e3", " ", None, [], {"n": 1}])
+def test_odd_quantities_never_500(admit, prescribe, quantity):
+    response = prescribe(admit("patient"), [drug("PARA-500-TAB", quantity)])
+    assert response.status_code in {201, 400}, response.content

@@ -48,7 +48,10 @@ def _queue_page(request, template: str, visits, redirect_to: str):
     accounts_services.access_log_record_many(
         action=AccessLog.Action.PATIENT_READ, actor=request.user, membership=request.membership,
         patients=[v.patient for v in visits], target="queue", ip=client_ip(request))
-    return render(request, template, {"form": form, "visits": visits},
+    # The doctor's next patient has the focus: Enter opens the visit.
+    first_waiting = next((v.pk for v in visits if v.status == "waiting"), None)
+    return render(request, template, {"form": form, "visits": visits,
+                                      "first_waiting": first_waiting},
                   status=400 if form.errors else 200)
 
 

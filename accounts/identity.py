@@ -60,3 +60,17 @@ def normalize_mobile(value: object) -> str:
 def mask_mobile(mobile: str) -> str:
     """09120000001 -> 0912***0001, for messages that must not reveal the number."""
     return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) == 11 else "***"
+
+
+MAX_DB_ID = 2**63 - 1
+
+
+def db_id(value: object) -> int | None:
+    """A row id from user input, or None: never a value the database would choke on."""
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip() if isinstance(value, (int, str)) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_DB_ID else None

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.identity import MAX_DB_ID
 from accounts.models import AccessLog, Membership
 
 
@@ -31,7 +32,8 @@ class OtpRequestOut(serializers.Serializer):
 class OtpVerifyIn(serializers.Serializer):
     national_code = serializers.CharField(max_length=32)
     code = serializers.CharField(max_length=16)
-    membership = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    membership = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+        max_value=MAX_DB_ID)
 
 
 class MembershipOut(serializers.Serializer):
@@ -47,7 +49,8 @@ class OtpVerifyOut(serializers.Serializer):
 
 
 class MembershipIn(serializers.Serializer):
-    membership = serializers.IntegerField(min_value=1)
+    membership = serializers.IntegerField(min_value=1,
+        max_value=MAX_DB_ID)
 
 
 class MembershipSwitchOut(serializers.Serializer):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import throttle
 from accounts.errors import Invalid, ServiceUnavailable, Throttled
-from accounts.identity import normalize_mobile, normalize_national_code
+from accounts.identity import db_id, normalize_mobile, normalize_national_code
 from accounts.models import (
     ROLE_FACILITY_KINDS,
     AccessLog,
@@ -209,10 +209,7 @@ def memberships_of(user: User):
 
 def membership_for(*, user: User, membership_id: object) -> Membership:
     """The user's own active membership with this id; anything else is a 400."""
-    try:
-        pk = int(str(membership_id))
-    except (TypeError, ValueError):
-        pk = None
+    pk = db_id(membership_id)
     membership = memberships_of(user).filter(pk=pk).first() if pk else None
     if membership is None:
         raise Invalid(_("این عضویت متعلق به شما نیست."), code="invalid_membership",

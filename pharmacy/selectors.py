@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.errors import NotFound
+from accounts.identity import db_id
 from accounts.models import Membership
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 
@@ -20,10 +21,7 @@ def dispenses_of(membership: Membership) -> QuerySet[Dispense]:
 
 
 def dispense_get(*, viewer: Membership, dispense_id: object) -> Dispense:
-    try:
-        pk = int(str(dispense_id))
-    except (TypeError, ValueError):
-        pk = None
+    pk = db_id(dispense_id)
     dispense = dispenses_of(viewer).filter(pk=pk).first() if pk else None
     if dispense is None:
         raise NotFound(_("سابقه ارائه پیدا نشد."))

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.identity import MAX_DB_ID
 from pharmacy.models import Dispense, DispenseLine
 
 
@@ -33,5 +34,6 @@ class DispenseIn(serializers.Serializer):
 
 
 class ResultIn(serializers.Serializer):
-    item = serializers.IntegerField(min_value=1)
+    item = serializers.IntegerField(min_value=1,
+        max_value=MAX_DB_ID)
     result = serializers.JSONField()

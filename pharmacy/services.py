@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, Invalid, NotFound, RulesRejected
-from accounts.identity import latin_digits
+from accounts.identity import db_id, latin_digits
 from accounts.models import Membership
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
@@ -67,9 +67,9 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
         if not isinstance(line, dict):
             errors[str(index)] = {"non_field_errors": [_("هر سطر باید یک شیء باشد.")]}
             continue
-        item_id = whole_number(line.get("item"))
+        item_id = db_id(line.get("item"))
         quantity = whole_number(line.get("quantity"))
-        if item_id is None or item_id <= 0:
+        if item_id is None:
             problems["item"] = [_("شناسه قلم نامعتبر است.")]
         if quantity is None or quantity <= 0:
             problems["quantity"] = [_("تعداد باید عدد صحیح مثبت باشد.")]
@@ -260,6 +260,8 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
     _check_fulfiller(membership, prescription)
     cleaned = lines_clean(lines, kind=prescription.kind)
     key = str(idempotency_key or "").strip()[:64]
+    if started_at is not None and started_at > timezone.now():
+        started_at = None  # a clock ahead of ours cannot start the service in the future
     try:
         with transaction.atomic():
             locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
@@ -363,7 +365,7 @@ def result_record(*, membership: Membership, prescription: Prescription, item_id
     _check_fulfiller(membership, prescription)
     if prescription.kind == Kind.DRUG:
         raise NotFound(_("نسخه پیدا نشد."))
-    pk = whole_number(item_id)
+    pk = db_id(item_id)
     with transaction.atomic():
         locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
         item = locked.items.filter(pk=pk).first() if pk else None

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import Forbidden, NotFound
+from accounts.identity import db_id
 from accounts.models import Membership, Patient, Role
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
 
@@ -72,10 +73,7 @@ def facility_visits_today(facility_id: int) -> QuerySet[Visit]:
 
 
 def visit_get(*, viewer: Membership, visit_id: object) -> Visit:
-    try:
-        pk = int(str(visit_id))
-    except (TypeError, ValueError):
-        pk = None
+    pk = db_id(visit_id)
     visit = visits_base().filter(pk=pk, doctor=viewer).first() if pk else None
     if visit is None:
         raise NotFound(_("ویزیت پیدا نشد."))

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
 from prescriptions.models import Prescription, PrescriptionItem, Visit
 
@@ -99,7 +100,8 @@ class PatientIn(serializers.Serializer):
 
 class VisitIn(serializers.Serializer):
     national_code = serializers.CharField(max_length=32)
-    doctor = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    doctor = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+        max_value=MAX_DB_ID)
 
 
 class ItemIn(serializers.Serializer):
@@ -110,7 +112,8 @@ class ItemIn(serializers.Serializer):
 
 
 class PrescriptionIn(serializers.Serializer):
-    visit = serializers.IntegerField(min_value=1)
+    visit = serializers.IntegerField(min_value=1,
+        max_value=MAX_DB_ID)
     kind = serializers.CharField(max_length=16)
     items = serializers.JSONField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import services as accounts_services
 from accounts import throttle
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
+from accounts.identity import db_id
 from accounts.models import AccessLog, Membership, Patient, Role, SMSDevice, User
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
@@ -114,10 +115,7 @@ def patient_by_code(national_code: object) -> Patient:
 
 
 def _doctor_at(facility_id: int, doctor_id: object) -> Membership:
-    try:
-        pk = int(str(doctor_id))
-    except (TypeError, ValueError):
-        pk = None
+    pk = db_id(doctor_id)
     doctor = (
         Membership.objects.select_related("user", "facility")
         .filter(pk=pk, role=Role.DOCTOR, facility_id=facility_id, is_active=True).first()

@@ -233,3 +233,10 @@ def test_start_and_end_times_are_recorded(api_as, written):
         format="json")
     body = response.json()
     assert body["started_at"] < body["ended_at"]
+
+
+@pytest.mark.parametrize("item", [10**20, 2**63, "9" * 25])
+def test_out_of_range_item_ids_never_500(api_as, written, item):
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
+    response = dispense(api_as("pharmacy"), rx, [{"item": item, "quantity": 1}])
+    assert response.status_code == 400

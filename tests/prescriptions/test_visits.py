@@ -145,3 +145,18 @@ def test_queue_runs_a_bounded_number_of_queries(admit, doctor, django_assert_max
             patient=Patient.objects.get(national_code=code))
     with django_assert_max_num_queries(baseline):
         assert len(doctor.get("/api/v1/queue").json()) == 50
+
+
+@pytest.mark.parametrize("value", [10**20, 2**63, -1, "9" * 30, "12abc", 0])
+def test_out_of_range_ids_never_500(api_as, value):
+    reception = api_as("reception")
+    response = reception.post("/api/v1/visits", {"national_code": DEMO["patient"][0],
+                                                 "doctor": value}, format="json")
+    assert response.status_code == 400
+    doctor = api_as("doctor", "Shafa Clinic")
+    assert doctor.post("/api/v1/prescriptions", {"visit": value, "kind": "drug", "items": [
+        {"code": "PARA-500-TAB", "quantity": 1}]}, format="json").status_code in {400, 404}
+    assert doctor.post(f"/api/v1/visits/{str(value).lstrip('-')}/complete").status_code in {
+        400, 404}
+    assert doctor.post("/api/v1/auth/membership", {"membership": value},
+                       format="json").status_code == 400

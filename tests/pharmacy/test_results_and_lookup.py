@@ -157,3 +157,16 @@ def test_lookup_page_queries_are_the_same_for_1_and_20(written, page_as,
     with django_assert_max_num_queries(baseline):
         html = client.get("/fulfil/", {"q": DEMO["patient"][0]}).content.decode()
     assert html.count('data-testid="open-prescription"') == 20
+
+
+def test_doctor_and_patient_pages_show_the_cbc(api_as, written, page_as):
+    from prescriptions.models import Visit
+
+    rx = written([{"code": "LAB-CBC", "quantity": 1}], kind="lab")
+    record(api_as("lab"), rx, rx["items"][0]["id"], CBC)
+    visit = Visit.objects.get()
+    doctor_html = page_as("doctor", "Shafa Clinic").get(f"/doctor/visits/{visit.pk}/"
+                                                        ).content.decode()
+    patient_html = page_as("patient").get("/patient/").content.decode()
+    for html in (doctor_html, patient_html):
+        assert "WBC" in html and "۱۱.۲" in html and "high" in html

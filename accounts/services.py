@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import throttle
 from accounts.errors import Invalid, ServiceUnavailable, Throttled
-from accounts.identity import db_id, normalize_mobile, normalize_national_code
+from accounts.identity import db_id, latin_digits, normalize_mobile, normalize_national_code
 from accounts.models import (
     ROLE_FACILITY_KINDS,
     AccessLog,
@@ -168,7 +168,7 @@ def otp_request(*, national_code: object, mobile: object, ip: str | None) -> Otp
 def otp_verify(*, national_code: object, code: object, ip: str | None) -> User:
     """Check a sign-in code; unknown people and wrong codes get the same 400."""
     code_owner = national_code_clean(national_code)
-    code_text = str(code or "").strip()
+    code_text = latin_digits(str(code or "")).strip()
     if not (code_text.isascii() and code_text.isdigit() and len(code_text) == 6):
         raise Invalid(_("کد باید ۶ رقم باشد."), errors={"code": [_("کد باید ۶ رقم باشد.")]})
     fail_key = f"otp:fail:{code_owner}"

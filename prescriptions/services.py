@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import services as accounts_services
 from accounts import throttle
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
-from accounts.identity import db_id
+from accounts.identity import db_id, latin_digits
 from accounts.models import AccessLog, Membership, Patient, Role, SMSDevice, User
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
@@ -490,7 +490,7 @@ def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> 
 def consent_verify(*, doctor: Membership, patient: Patient, code: object,
                    ip: str | None) -> ConsentGrant:
     owner = patient.user or (patient.mother.user if patient.mother else None)
-    code_text = str(code or "").strip()
+    code_text = latin_digits(str(code or "")).strip()
     well_formed = code_text.isascii() and code_text.isdigit()
     ok = owner is not None and well_formed and accounts_services.sms_code_verify(
         user=owner, purpose=SMSDevice.Purpose.CONSENT, code=code_text,

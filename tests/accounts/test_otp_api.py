@@ -223,3 +223,9 @@ def test_wrong_membership_at_verify_is_400(demo, api, outbox):
     someone_elses = Membership.objects.exclude(user__national_code=DOCTOR_CODE).first()
     response = verify(api, outbox.last_code(DOCTOR_MOBILE), membership=someone_elses.pk)
     assert response.status_code == 400
+
+
+def test_code_typed_in_persian_digits_works(demo, api, outbox):
+    request_code(api)
+    persian = outbox.last_code(DOCTOR_MOBILE).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert verify(api, persian).status_code == 200

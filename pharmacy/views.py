@@ -23,8 +23,7 @@ from prescriptions.models import Kind
 def _lookup(membership, query: str):
     """A national code (with newborns) or a tracking code; open prescriptions only."""
     text = query.strip()
-    queryset = rx_selectors.prescriptions_visible_to(membership).filter(
-        status__in=("active", "partially_dispensed"))
+    queryset = rx_selectors.open_for_fulfilment(membership)
     digits = latin_digits(text).replace(" ", "")
     if digits.isdecimal():
         code = accounts_services.national_code_clean(digits)

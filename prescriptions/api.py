@@ -95,7 +95,8 @@ class PrescriptionsApi(APIView):
     )
     def get(self, request):
         membership = request.membership
-        queryset = selectors.prescriptions_visible_to(membership)
+        queryset = (selectors.open_for_fulfilment(membership) if membership.is_fulfilment
+                    else selectors.prescriptions_visible_to(membership))
         raw_code = request.query_params.get("national_code")
         tracking = request.query_params.get("tracking_code")
         if raw_code:

@@ -37,6 +37,13 @@ def prescriptions_visible_to(membership: Membership) -> QuerySet[Prescription]:
     return queryset.none()
 
 
+def open_for_fulfilment(membership: Membership) -> QuerySet[Prescription]:
+    """What a counter's lookup lists: open prescriptions of its kind, inside the window."""
+    return prescriptions_base().filter(kind=membership.kind_served,
+                                       status__in=Prescription.OPEN_STATUSES,
+                                       valid_until__gte=timezone.localdate())
+
+
 def served_by(facility_id: int) -> QuerySet:
     """Prescriptions this facility has dispensed or performed (it keeps seeing its own work).
     Named through the reverse relation so this app does not import the pharmacy app."""

@@ -240,3 +240,14 @@ def test_out_of_range_item_ids_never_500(api_as, written, item):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
     response = dispense(api_as("pharmacy"), rx, [{"item": item, "quantity": 1}])
     assert response.status_code == 400
+
+
+def test_lookup_lists_only_open_prescriptions_after_a_full_dispense(api_as, written):
+    rx = written([{"code": "PARA-500-TAB", "quantity": 5}])
+    pharmacy = api_as("pharmacy")
+    params = {"national_code": DEMO["patient"][0]}
+    assert len(pharmacy.get("/api/v1/prescriptions", params).json()) == 1
+    dispense(pharmacy, rx, [{"item": rx["items"][0]["id"], "quantity": 5}])
+    assert pharmacy.get("/api/v1/prescriptions", params).json() == []
+    # the record of its own work stays readable by tracking code
+    assert pharmacy.get(f"/api/v1/prescriptions/{rx['tracking_code']}").status_code == 200

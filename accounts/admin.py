@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.jalali import jalali_date, jalali_datetime
 from accounts.models import AccessLog, Facility, Membership, Patient, User
+from config.admin_site import PersianAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,7 +15,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(PersianAdmin):
     list_display = ["national_code", "first_name", "last_name", "mobile", "is_active", "joined"]
     search_fields = ["national_code", "last_name", "mobile"]
     list_filter = ["is_active", "is_staff"]
@@ -34,14 +35,14 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(PersianAdmin):
     list_display = ["name", "kind", "siam_id", "city", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "siam_id"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PersianAdmin):
     list_display = ["user", "role", "facility", "council_number", "specialty", "licence_status",
                     "is_active"]
     list_filter = ["role", "licence_status", "is_active"]
@@ -56,7 +57,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PersianAdmin):
     list_display = ["national_code", "first_name", "last_name", "sex", "born", "mobile"]
     search_fields = ["national_code", "last_name"]
     list_filter = ["sex"]
@@ -68,7 +69,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(PersianAdmin):
     list_display = ["when", "action", "actor", "membership", "national_code", "target", "ip"]
     list_filter = ["action"]
     search_fields = ["national_code", "target"]

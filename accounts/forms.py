@@ -39,3 +39,41 @@ class CodeForm(forms.Form):
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise ValidationError(_("کد باید ۶ رقم باشد."))
         return code
+
+
+class JalaliDateInput(forms.TextInput):
+    """Shows a stored (Gregorian) date as 1370/05/12."""
+
+    def format_value(self, value):
+        import datetime as dt
+
+        from accounts.jalali import to_jalali
+
+        if isinstance(value, dt.date):
+            return to_jalali(value).strftime("%Y/%m/%d")
+        return super().format_value(value)
+
+
+class JalaliDateField(forms.DateField):
+    """Takes a Jalali date (Persian or Latin digits) and gives the Gregorian date to store."""
+
+    widget = JalaliDateInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = JalaliDateInput(attrs={"dir": "ltr", "placeholder": "1370/05/12"})
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        import datetime as dt
+
+        from accounts.jalali import parse_jalali_date
+
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_jalali_date(str(value))
+        except ValueError:
+            raise ValidationError(_("تاریخ را به شکل ۱۳۷۰/۰۵/۱۲ وارد کنید."),
+                                  code="invalid") from None

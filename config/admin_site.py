@@ -32,7 +32,22 @@ def reviewer_insurer(request):
     return Insurer.objects.filter(facility_id=membership.facility_id).first()
 
 
-class InsurerScopedAdmin(admin.ModelAdmin):
+class PersianAdmin(admin.ModelAdmin):
+    """Every admin form takes and shows dates in the Jalali calendar."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from django.db import models
+
+        from accounts.forms import JalaliDateField
+
+        if isinstance(db_field, models.DateField) and not isinstance(
+                db_field, models.DateTimeField):
+            return db_field.formfield(form_class=JalaliDateField, **{
+                k: v for k, v in kwargs.items() if k != "widget"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class InsurerScopedAdmin(PersianAdmin):
     """Superusers see everything; a reviewer sees only rows of their own insurer."""
 
     insurer_path = "insurer"

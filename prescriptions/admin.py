@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jalali import jalali_date, jalali_datetime
+from config.admin_site import PersianAdmin
 from prescriptions.models import (
     CatalogItem,
     ClinicalLimit,
@@ -16,7 +17,7 @@ from prescriptions.models import (
 
 
 @admin.register(CatalogItem)
-class CatalogItemAdmin(admin.ModelAdmin):
+class CatalogItemAdmin(PersianAdmin):
     list_display = ["code", "name_fa", "name_en", "kind", "unit_price", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name_fa", "name_en"]
@@ -24,7 +25,7 @@ class CatalogItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(InsuranceRule)
-class InsuranceRuleAdmin(admin.ModelAdmin):
+class InsuranceRuleAdmin(PersianAdmin):
     list_display = ["item", "scheme", "covered", "patient_share_percent", "max_quantity",
                     "allowed_specialties", "active"]
     list_filter = ["active", "covered", "scheme"]
@@ -34,7 +35,7 @@ class InsuranceRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(InteractionRule)
-class InteractionRuleAdmin(admin.ModelAdmin):
+class InteractionRuleAdmin(PersianAdmin):
     list_display = ["item_a", "item_b", "level", "message", "active"]
     list_filter = ["level", "active"]
     search_fields = ["item_a__code", "item_b__code", "message"]
@@ -43,7 +44,7 @@ class InteractionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicalLimit)
-class ClinicalLimitAdmin(admin.ModelAdmin):
+class ClinicalLimitAdmin(PersianAdmin):
     list_display = ["item", "min_age", "max_age", "sex", "max_quantity", "level", "active"]
     list_filter = ["level", "active"]
     autocomplete_fields = ["item"]
@@ -51,7 +52,7 @@ class ClinicalLimitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(PersianAdmin):
     list_display = ["hid", "patient", "doctor", "facility", "day_fa", "status", "scheme"]
     list_filter = ["status", "facility"]
     search_fields = ["hid", "patient__national_code"]
@@ -82,7 +83,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(admin.ModelAdmin):
+class PrescriptionAdmin(PersianAdmin):
     list_display = ["tracking_code", "kind", "status", "version", "patient", "doctor",
                     "created", "total", "patient_share"]
     list_filter = ["kind", "status"]
@@ -100,7 +101,7 @@ class PrescriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentGrant)
-class ConsentGrantAdmin(admin.ModelAdmin):
+class ConsentGrantAdmin(PersianAdmin):
     list_display = ["doctor", "patient", "created_at", "valid_until"]
     list_select_related = ["doctor__user", "doctor__facility", "patient"]
     readonly_fields = ["doctor", "patient", "created_at", "valid_until"]

@@ -58,3 +58,24 @@ def test_superuser_admin_pages_render(client, demo):
 def test_api_docs_and_schema_are_served(client, demo):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_admin_forms_take_and_show_jalali_dates(client, demo):
+    from claims.models import Coverage
+
+    admin = User.objects.create_superuser("0499370899", mobile="09121111111")
+    client.force_login(admin)
+    patient = Patient.objects.get(national_code=DEMO["patient"][0])
+    html = client.get(f"/admin/accounts/patient/{patient.pk}/change/").content.decode()
+    assert 'value="1364/01/01"' in html  # 1985-03-21
+    coverage = Coverage.objects.get(patient=patient)
+    response = client.post(f"/admin/claims/coverage/{coverage.pk}/change/", {
+        "patient": patient.pk, "scheme": coverage.scheme_id, "insurance_number": "X",
+        "valid_from": "۱۴۰۵/۰۱/۰۱", "valid_to": "1405/12/29"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    coverage.refresh_from_db()
+    assert coverage.valid_from.isoformat() == "2026-03-21"
+    assert coverage.valid_to.isoformat() == "2027-03-20"
+    bad = client.post(f"/admin/claims/coverage/{coverage.pk}/change/", {
+        "patient": patient.pk, "scheme": coverage.scheme_id, "valid_from": "2026-13-40"})
+    assert bad.status_code == 200 and "۱۳۷۰/۰۵/۱۲" in bad.content.decode()

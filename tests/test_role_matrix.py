@@ -1,0 +1,89 @@
+"""One table of who may call what: every role that is not allowed is refused (403/404)."""
+
+import pytest
+
+from prescriptions import services
+from tests.conftest import DEMO, membership_of
+
+ROLES = ["doctor", "cardiologist", "reception", "pharmacy", "lab", "imaging", "physio",
+         "reviewer", "patient", "patient2"]
+
+# (name, method, path template, body, roles allowed to get past the permission check)
+ENDPOINTS = [
+    ("register patient", "post", "/api/v1/patients", {"national_code": "0499370899",
+     "first_name": "ن", "last_name": "ک", "birth_date": "1990-01-01", "sex": "F"},
+     {"doctor", "cardiologist", "reception"}),
+    ("admit", "post", "/api/v1/visits", {"national_code": DEMO["patient2"][0],
+                                         "doctor": "{doctor}"},
+     {"doctor", "cardiologist", "reception"}),
+    ("queue", "get", "/api/v1/queue", None, {"doctor", "cardiologist"}),
+    ("complete visit", "post", "/api/v1/visits/{visit}/complete", None, {"doctor"}),
+    ("prescribe", "post", "/api/v1/prescriptions", {"visit": "{visit}", "kind": "drug",
+     "items": [{"code": "PARA-500-TAB", "quantity": 1}]}, {"doctor"}),
+    ("read drug rx", "get", "/api/v1/prescriptions/{drug}", None,
+     {"doctor", "pharmacy", "patient"}),
+    ("read lab rx", "get", "/api/v1/prescriptions/{lab}", None, {"doctor", "lab", "patient"}),
+    ("edit rx", "patch", "/api/v1/prescriptions/{drug}",
+     {"items": [{"code": "PARA-500-TAB", "quantity": 2}]}, {"doctor"}),
+    ("cancel rx", "post", "/api/v1/prescriptions/{spare}/cancel", None, {"doctor"}),
+    ("dispense", "post", "/api/v1/prescriptions/{drug}/dispense",
+     {"lines": [{"item": "{drug_item}", "quantity": 1}]}, {"pharmacy"}),
+    ("record result", "post", "/api/v1/prescriptions/{lab}/results",
+     {"item": "{lab_item}", "result": {"value": 5}}, {"lab"}),
+    ("ask consent", "post", f"/api/v1/patients/{DEMO['patient'][0]}/history-access", None,
+     {"doctor", "cardiologist"}),
+    ("history", "get", f"/api/v1/patients/{DEMO['patient'][0]}/history", None, set()),
+    ("my access log", "get", "/api/v1/me/access-log", None, {"patient", "patient2"}),
+]
+
+
+@pytest.fixture
+def world(demo):
+    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    reception = membership_of(DEMO["reception"][0])
+    visit = services.visit_admit(actor=reception, national_code=DEMO["patient"][0],
+                                 doctor_id=doctor.pk).visit
+    drug = services.prescription_create(doctor=doctor, visit=visit, kind="drug",
+                                        items=[{"code": "AMOX-500-CAP", "quantity": 10}])
+    lab = services.prescription_create(doctor=doctor, visit=visit, kind="lab",
+                                       items=[{"code": "LAB-CBC", "quantity": 1}])
+    spare = services.prescription_create(doctor=doctor, visit=visit, kind="drug",
+                                         items=[{"code": "PARA-500-TAB", "quantity": 1}])
+    return {"doctor": doctor.pk, "visit": visit.pk, "drug": drug.tracking_code, "lab": lab.tracking_code,
+            "spare": spare.tracking_code, "drug_item": drug.items.get().pk,
+            "lab_item": lab.items.get().pk}
+
+
+def fill(value, world):
+    if isinstance(value, str):
+        for key, replacement in world.items():
+            if value == "{" + key + "}":
+                return replacement
+            value = value.replace("{" + key + "}", str(replacement))
+        return value
+    if isinstance(value, dict):
+        return {k: fill(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, world) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_each_role_is_refused_what_it_must_not_do(api_as, world, who):
+    client = api_as(who, "Shafa Clinic" if who == "doctor" else None)
+    for name, method, path, body, allowed in ENDPOINTS:
+        response = getattr(client, method)(fill(path, world), fill(body, world), format="json")
+        if who in allowed:
+            assert response.status_code < 400 or response.status_code in {409, 422}, (
+                who, name, response.status_code, response.content[:200])
+        else:
+            assert response.status_code in {403, 404}, (who, name, response.status_code)
+
+
+def test_signed_out_callers_get_401_everywhere(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    for _name, method, path, body, _allowed in ENDPOINTS:
+        response = getattr(client, method)(fill(path, world), fill(body, world), format="json")
+        assert response.status_code == 401, path

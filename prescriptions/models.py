@@ -140,6 +140,8 @@ class Prescription(models.Model):
     warnings_overridden = models.BooleanField(_("هشدارها تأیید شد"), default=False)
     rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
     signature = models.TextField(_("امضا"), blank=True)
+    # Set only once a signature is checked against the doctor's registered key (seed 003).
+    signature_verified = models.BooleanField(_("امضای تأییدشده"), default=False)
     created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
     updated_at = models.DateTimeField(_("آخرین تغییر"), default=timezone.now)
     valid_until = models.DateField(_("معتبر تا"))
@@ -162,7 +164,8 @@ class Prescription(models.Model):
 
     @property
     def signed(self) -> bool:
-        return bool(self.signature)
+        """True only for a verified signature: an unchecked string proves nothing."""
+        return bool(self.signature) and self.signature_verified
 
 
 class PrescriptionItem(models.Model):

@@ -450,6 +450,7 @@ def prescription_update(
         locked.version = F("version") + 1
         locked.updated_at = timezone.now()
         locked.signature = ""  # a change invalidates any signature
+        locked.signature_verified = False
         locked.save()
         locked.refresh_from_db()
         _snapshot(locked, cleaned, evaluation, doctor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -105,23 +106,53 @@ def _login_candidate(national_code: str, mobile: str) -> User | None:
     return user
 
 
-def sms_code_send(*, user: User, purpose: str, context: str = "", **text_args: str) -> None:
-    """Issue a fresh code on the person's device for this purpose and send it by SMS."""
+SMS_DOWN_KEY = "sms:gateway-down"
+SMS_DOWN_SECONDS = 60
+
+
+def _sms_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(_("سامانه پیامک در دسترس نیست. چند دقیقه دیگر دوباره تلاش کنید."),
+                              code="sms_unavailable")
+
+
+def sms_gateway_check() -> None:
+    """Refuse early while the gateway is known to be down (the same answer for everyone)."""
+    if cache.get(SMS_DOWN_KEY):
+        raise _sms_unavailable()
+
+
+def sms_code_deliver(*, user_id: int, purpose: str, context: str = "",
+                     text_args: dict | None = None) -> None:
+    """Issue a fresh code on the person's device and send it. Runs in the worker when a
+    broker is configured, so the code never travels through the broker in plain text and
+    the sign-in answer takes the same time whether or not an SMS is sent."""
+    user = User.objects.get(pk=user_id)
     with transaction.atomic():
         device, _created = SMSDevice.objects.select_for_update().get_or_create(
             user=user, purpose=purpose, context=context,
             defaults={"name": f"sms-{purpose}"},
         )
         code = device.issue_code(ttl_seconds=settings.OTP_TTL_SECONDS)
-    text = OTP_TEXT[purpose].format(code=code, **text_args)
+    text = OTP_TEXT[purpose].format(code=code, **(text_args or {}))
     try:
         send_sms(to=user.mobile, text=text, purpose=purpose, code=code)
     except SMSError:
         SMSDevice.objects.filter(pk=device.pk).update(token=None)
-        raise ServiceUnavailable(
-            _("سامانه پیامک در دسترس نیست. چند دقیقه دیگر دوباره تلاش کنید."),
-            code="sms_unavailable",
-        ) from None
+        cache.set(SMS_DOWN_KEY, True, timeout=SMS_DOWN_SECONDS)
+        raise
+
+
+def sms_code_send(*, user: User, purpose: str, context: str = "", **text_args: str) -> None:
+    """Send a new code for this purpose to the person (through the worker when there is one)."""
+    from kombu.exceptions import OperationalError
+
+    from accounts.tasks import sms_code_deliver_task
+
+    sms_gateway_check()
+    try:
+        sms_code_deliver_task.delay(user.pk, purpose, context, text_args)
+    except (SMSError, OperationalError):
+        raise _sms_unavailable() from None
 
 
 def sms_code_verify(*, user: User, purpose: str, code: str, context: str = "") -> bool:
@@ -154,6 +185,7 @@ def otp_request(*, national_code: object, mobile: object, ip: str | None) -> Otp
     ):
         raise Throttled(_("درخواست‌های زیادی از این نشانی رسیده است. بعداً تلاش کنید."),
                         code="ip_throttled", retry_after=3600)
+    sms_gateway_check()
     wait = throttle.start_cooldown(f"otp:cool:{code_owner}", seconds=settings.OTP_RESEND_SECONDS)
     if wait:
         raise Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")

@@ -13,3 +13,11 @@ def membership_notice_send(self, membership_id: int) -> None:
             # No worker to retry on: a notice is not worth failing the grant for.
             return
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(ignore_result=True)
+def sms_code_deliver_task(user_id: int, purpose: str, context: str, text_args: dict) -> None:
+    """No retry: a late code is worse than none; the person asks again (the failure opens
+    the gateway-down breaker, so the next request is told the SMS service is down)."""
+    services.sms_code_deliver(user_id=user_id, purpose=purpose, context=context,
+                              text_args=text_args)

@@ -126,3 +126,25 @@ def test_login_page_shows_a_clear_error_when_gateway_is_down(demo, gateway, clie
                                        "mobile": DEMO["doctor"][1]})
     assert response.status_code == 503
     assert "ارسال پیامک ممکن نشد" in response.content.decode()
+
+
+def test_while_the_gateway_is_down_everyone_gets_the_same_503(demo, gateway, client):
+    gateway("error")
+    first = client.post("/api/v1/auth/otp/request",
+                        {"national_code": DEMO["doctor"][0], "mobile": DEMO["doctor"][1]},
+                        content_type="application/json")
+    unknown = client.post("/api/v1/auth/otp/request",
+                          {"national_code": "0499370899", "mobile": "09121234567"},
+                          content_type="application/json")
+    assert first.status_code == unknown.status_code == 503
+    assert first.json() == unknown.json()
+
+
+def test_a_failed_send_leaves_no_usable_code(demo, gateway, client):
+    from accounts.models import SMSDevice
+
+    gateway("error")
+    client.post("/api/v1/auth/otp/request",
+                {"national_code": DEMO["doctor"][0], "mobile": DEMO["doctor"][1]},
+                content_type="application/json")
+    assert SMSDevice.objects.get(user__national_code=DEMO["doctor"][0]).token is None

@@ -18,3 +18,18 @@ def test_membership_notice_is_sent_by_the_worker(celery_worker_process, outbox):
     notices = wait_for(lambda: [m for m in outbox.messages() if m["purpose"] == "notice"])
     assert notices[0]["to"] == DEMO["patient2"][1]
     assert "Sina Pharmacy" in notices[0]["text"]
+
+
+def test_sign_in_code_is_delivered_by_the_worker(celery_worker_process, outbox):
+    from rest_framework.test import APIClient
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    client = APIClient()
+    national_code, mobile = DEMO["pharmacy"]
+    response = client.post("/api/v1/auth/otp/request",
+                           {"national_code": national_code, "mobile": mobile}, format="json")
+    assert response.status_code == 202
+    code = wait_for(lambda: [m["code"] for m in outbox.messages() if m["purpose"] == "login"])[0]
+    response = client.post("/api/v1/auth/otp/verify",
+                           {"national_code": national_code, "code": code}, format="json")
+    assert response.status_code == 200 and response.json()["membership"]["role"] == "pharmacy"

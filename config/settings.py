@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_jalali",
     "django_celery_beat",
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "accounts.middleware.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -166,6 +168,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Electronic prescription portal: sign-in, prescribing, fulfilment, claims.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files: counters may have no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: unset broker means tasks run eagerly in the web process (development, tests).

@@ -52,3 +52,16 @@ def test_bad_settings_fail_loudly(name, value):
 @pytest.mark.django_db
 def test_migrations_are_in_sync_with_models():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = client.get("/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_without_any_cdn(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "cdn.jsdelivr" not in html and "/static/drf_spectacular_sidecar/" in html

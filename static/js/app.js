@@ -7,3 +7,8 @@ document.addEventListener("keydown", function (event) {
     form.requestSubmit();
   }
 });
+
+// Buttons that print the page (receipts, paper copies) without inline scripts.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-action=print]")) { window.print(); }
+});

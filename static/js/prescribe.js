@@ -66,6 +66,13 @@
     }
   });
 
+  // Any change to an item row refreshes the rules and the split (not the search box or the
+  // override checkbox). Done here rather than in an hx-trigger filter: the CSP forbids eval.
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest && event.target.closest("form.rx-form");
+    if (form && event.target.closest(".rx-row")) { refresh(form); }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     if (pendingPick && event.target.classList.contains("catalog-results")) {
       const first = event.target.querySelector(".catalog-pick");

@@ -1,6 +1,7 @@
 """Counter speed: the doctor and the pharmacist with the keyboard alone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Membership
 from pharmacy.models import Dispense
@@ -33,8 +34,7 @@ def test_doctor_registers_three_drugs_with_the_keyboard_alone(page, live_demo, o
         page.keyboard.type(quantity)
         page.keyboard.press("Enter")
     # 20 × 25000 + 10 × 5000 + 30 × 2000 = 610000
-    page.wait_for_function(
-        "document.querySelector('[data-testid=total]')?.textContent.includes('۶۱۰٬۰۰۰')")
+    expect(page.get_by_test_id("total")).to_contain_text("۶۱۰٬۰۰۰")
     page.keyboard.press("Control+Enter")
     page.get_by_test_id("message-tracking").wait_for()
     prescription = Prescription.objects.get()

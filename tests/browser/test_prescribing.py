@@ -1,5 +1,6 @@
 
 import pytest
+from playwright.sync_api import expect
 
 from prescriptions.models import Prescription
 from tests.browser.conftest import sign_in
@@ -38,8 +39,7 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_d
 
     split = doctor.get_by_test_id("cost-split")
     split.wait_for()
-    doctor.wait_for_function(
-        "document.querySelector('[data-testid=total]')?.textContent.includes('۵۵۰٬۰۰۰')")
+    expect(doctor.get_by_test_id("total")).to_contain_text("۵۵۰٬۰۰۰")
     assert doctor.get_by_test_id("insurer-share").inner_text() == "۳۸۵٬۰۰۰"
     assert doctor.get_by_test_id("patient-share").inner_text() == "۱۶۵٬۰۰۰"
     assert doctor.get_by_test_id("rules-ok").is_visible()

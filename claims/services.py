@@ -39,3 +39,15 @@ def claim_line_record(
             )
     except IntegrityError:
         return ClaimLine.objects.filter(source=source).first()
+
+
+def claim_lines_record_new(*, facility: Facility, scheme: Scheme | None,
+                           service_date: dt.date, lines: list[dict]) -> int:
+    """Record claim lines for source events that are new in the caller's transaction (for
+    example the lines of a dispense being written): one INSERT, no per-line savepoints."""
+    if scheme is None or not lines:
+        return 0
+    ClaimLine.objects.bulk_create(
+        ClaimLine(facility=facility, scheme=scheme, service_date=service_date, **line)
+        for line in lines)
+    return len(lines)

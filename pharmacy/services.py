@@ -41,6 +41,7 @@ class Quote:
     """What each item costs today and who pays what (§9-2-5), for the counter page."""
 
     scheme_id: int | None
+    scheme: object | None
     patient_share_percent: int
     evaluation: rules.Evaluation
     by_item: dict[int, rules.PricedLine]
@@ -103,10 +104,10 @@ _ASK = object()
 
 def quote(*, prescription: Prescription, quantities: dict[int, int] | None = None,
           day: dt.date | None = None, book: rules.RuleBook | None = None,
-          eligibility=_ASK) -> Quote:
+          eligibility=_ASK, items: list[PrescriptionItem] | None = None) -> Quote:
     """Eligibility checked again and insurance rules run again with today's prices."""
     day = day or timezone.localdate()
-    items = list(prescription.items.all())
+    items = items if items is not None else list(prescription.items.all())
     wanted = quantities if quantities is not None else {i.pk: i.remaining for i in items}
     chosen = [i for i in items if wanted.get(i.pk, 0) > 0]
     if eligibility is _ASK:
@@ -118,7 +119,8 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         lines=[rules.Line(i.catalog_item, wanted[i.pk]) for i in chosen],
         scheme_id=scheme_id, patient_share_percent=share, day=day, book=book)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
-    return Quote(scheme_id, share, evaluation, by_item)
+    return Quote(scheme_id, eligibility.scheme if eligibility else None, share, evaluation,
+                 by_item)
 
 
 def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
@@ -187,7 +189,8 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
     if uids and DispenseLine.objects.filter(uid__in=uids).exists():
         raise _PackReused(list(DispenseLine.objects.filter(uid__in=uids)
                                .values_list("uid", flat=True)))
-    priced = quote(prescription=locked, quantities=dict(wanted), day=today)
+    priced = quote(prescription=locked, quantities=dict(wanted), day=today,
+                   items=list(items.values()))
     if priced.evaluation.rejected:
         raise RulesRejected(_("قواعد بیمه در روز ارائه، این اقلام را نمی‌پذیرند."),
                             code="rules_reject", rule_results=priced.evaluation.result_dicts())
@@ -227,14 +230,14 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
     dispense.ended_at = timezone.now()
     dispense.save(update_fields=["status_after", "total", "insurer_share", "patient_share",
                                  "ended_at"])
-    scheme = dispense.scheme
-    for line in DispenseLine.objects.filter(dispense=dispense).select_related("item"):
-        claims_services.claim_line_record(
-            facility=membership.facility, scheme=scheme, source=f"dispense-line:{line.pk}",
-            code=line.item.code, quantity=line.quantity, unit_price=line.unit_price,
-            total=line.total, insurer_share=line.insurer_share,
-            patient_share=line.patient_share, service_date=today,
-            prescription=locked, item=line.item)
+    claims_services.claim_lines_record_new(
+        facility=membership.facility, scheme=priced.scheme, service_date=today,
+        lines=[{"source": f"dispense-line:{line.pk}", "code": line.item.code,
+                "quantity": line.quantity, "unit_price": line.unit_price, "total": line.total,
+                "insurer_share": line.insurer_share, "patient_share": line.patient_share,
+                "prescription": locked, "item": line.item}
+               for line in DispenseLine.objects.filter(dispense=dispense).select_related(
+                   "item")])
     return dispense
 
 
@@ -264,7 +267,8 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
         started_at = None  # a clock ahead of ours cannot start the service in the future
     try:
         with transaction.atomic():
-            locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
+            locked = (Prescription.objects.select_for_update(of=("self",))
+                      .select_related("patient").get(pk=prescription.pk))
             if key:
                 # Checked under the lock: a concurrent retry waits here and then finds it.
                 earlier = Dispense.objects.filter(facility_id=membership.facility_id,

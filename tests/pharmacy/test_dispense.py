@@ -251,3 +251,14 @@ def test_lookup_lists_only_open_prescriptions_after_a_full_dispense(api_as, writ
     assert pharmacy.get("/api/v1/prescriptions", params).json() == []
     # the record of its own work stays readable by tracking code
     assert pharmacy.get(f"/api/v1/prescriptions/{rx['tracking_code']}").status_code == 200
+
+
+def test_a_dispense_is_one_short_bounded_transaction(api_as, written,
+                                                     django_assert_max_num_queries):
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}, {"code": "PARA-500-TAB", "quantity": 9}])
+    pharmacy = api_as("pharmacy")
+    amox, para = rx["items"]
+    lines = [{"item": amox["id"], "quantity": 5, "uid": uid(100 + n)} for n in range(4)]
+    lines.append({"item": para["id"], "quantity": 9})
+    with django_assert_max_num_queries(26):
+        assert dispense(pharmacy, rx, lines).status_code == 201

@@ -57,9 +57,6 @@ def normalize_mobile(value: object) -> str:
     return mobile
 
 
-def mask_mobile(mobile: str) -> str:
-    """09120000001 -> 0912***0001, for messages that must not reveal the number."""
-    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) == 11 else "***"
 
 
 MAX_DB_ID = 2**63 - 1

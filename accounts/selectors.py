@@ -2,11 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import AccessLog, Patient, User
-
-
-def patient_of_user(user: User) -> Patient | None:
-    return Patient.objects.filter(user=user).first()
+from accounts.models import AccessLog, User
 
 
 def access_log_of(*, user: User) -> QuerySet[AccessLog]:

@@ -12,15 +12,6 @@ class InsurerAdmin(InsurerScopedAdmin):
     list_display = ["code", "name", "facility"]
     search_fields = ["code", "name"]
 
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        from config.admin_site import reviewer_insurer
-
-        insurer = reviewer_insurer(request)
-        return queryset.filter(pk=insurer.pk) if insurer else queryset.none()
-
 
 @admin.register(Scheme)
 class SchemeAdmin(InsurerScopedAdmin):

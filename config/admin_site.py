@@ -60,7 +60,7 @@ class InsurerScopedAdmin(PersianAdmin):
         insurer = reviewer_insurer(request)
         if insurer is None:
             return queryset.none()
-        return queryset.filter(**{self.insurer_path: insurer})
+        return queryset.filter(**{self.insurer_path: insurer.pk})
 
     def _is_reviewer(self, request) -> bool:
         return reviewer_insurer(request) is not None

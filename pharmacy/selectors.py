@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import NotFound
 from accounts.identity import db_id
 from accounts.models import Membership
-from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
+from pharmacy.models import Dispense, DispenseLine
 
 
 def dispenses_of(membership: Membership) -> QuerySet[Dispense]:
@@ -27,6 +27,3 @@ def dispense_get(*, viewer: Membership, dispense_id: object) -> Dispense:
         raise NotFound(_("سابقه ارائه پیدا نشد."))
     return dispense
 
-
-def reuse_flags() -> QuerySet[PackCodeReuse]:
-    return PackCodeReuse.objects.select_related("facility", "prescription", "first_use")

@@ -104,13 +104,6 @@ class VisitIn(serializers.Serializer):
         max_value=MAX_DB_ID)
 
 
-class ItemIn(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
-    quantity = serializers.IntegerField()
-    dosage = serializers.CharField(required=False, allow_blank=True)
-    instructions = serializers.CharField(required=False, allow_blank=True)
-
-
 class PrescriptionIn(serializers.Serializer):
     visit = serializers.IntegerField(min_value=1,
         max_value=MAX_DB_ID)
@@ -130,9 +123,3 @@ class PrescriptionPatchIn(serializers.Serializer):
 class CodeIn(serializers.Serializer):
     code = serializers.CharField(max_length=16)
 
-
-class RuleResultOut(serializers.Serializer):
-    rule = serializers.CharField()
-    level = serializers.ChoiceField(choices=["info", "warning", "reject"])
-    message = serializers.CharField()
-    items = serializers.ListField(child=serializers.CharField())

@@ -79,3 +79,8 @@ def test_admin_forms_take_and_show_jalali_dates(client, demo):
     bad = client.post(f"/admin/claims/coverage/{coverage.pk}/change/", {
         "patient": patient.pk, "scheme": coverage.scheme_id, "valid_from": "2026-13-40"})
     assert bad.status_code == 200 and "۱۳۷۰/۰۵/۱۲" in bad.content.decode()
+
+
+def test_reviewer_sees_only_own_insurer_row(page_as):
+    html = page_as("reviewer").get("/admin/claims/insurer/").content.decode()
+    assert "بیمه سلامت ایران" in html and "سازمان تأمین اجتماعی" not in html

@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 
 from accounts.identity import (
     latin_digits,
-    mask_mobile,
     national_code_is_valid,
     normalize_mobile,
     normalize_national_code,
@@ -55,10 +54,6 @@ def test_mobiles_are_normalised(raw):
 def test_bad_mobiles_are_refused(raw):
     with pytest.raises(ValidationError):
         normalize_mobile(raw)
-
-
-def test_mask_mobile_hides_the_middle():
-    assert mask_mobile("09120000001") == "0912***0001"
 
 
 @pytest.mark.parametrize("raw", ["০৯১২০০০০০০১", "09١٢٠٠٠٠٠٠¹"])

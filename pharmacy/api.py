@@ -9,7 +9,7 @@ from accounts.api import valid
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, roles
 from pharmacy import selectors, services
 from pharmacy.serializers import DispenseIn, DispenseOut, ResultIn
-from prescriptions.selectors import prescription_get
+from prescriptions.selectors import prescription_to_fulfil
 from prescriptions.serializers import ItemOut
 
 
@@ -22,7 +22,8 @@ class DispenseApi(APIView):
     )
     def post(self, request, tracking_code):
         data = valid(DispenseIn, request)
-        prescription = prescription_get(viewer=request.membership, tracking_code=tracking_code)
+        prescription = prescription_to_fulfil(viewer=request.membership,
+                                             tracking_code=tracking_code)
         outcome = services.dispense_record(
             membership=request.membership, prescription=prescription, lines=data["lines"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
@@ -41,7 +42,8 @@ class ResultsApi(APIView):
     @extend_schema(request=ResultIn, responses={201: ItemOut})
     def post(self, request, tracking_code):
         data = valid(ResultIn, request)
-        prescription = prescription_get(viewer=request.membership, tracking_code=tracking_code)
+        prescription = prescription_to_fulfil(viewer=request.membership,
+                                             tracking_code=tracking_code)
         item = services.result_record(membership=request.membership, prescription=prescription,
                                       item_id=data["item"], result=data["result"])
         return Response(ItemOut(item).data, status=status.HTTP_201_CREATED)

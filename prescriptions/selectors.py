@@ -44,6 +44,17 @@ def open_for_fulfilment(membership: Membership) -> QuerySet[Prescription]:
                                        valid_until__gte=timezone.localdate())
 
 
+def prescription_to_fulfil(*, viewer: Membership, tracking_code: str) -> Prescription:
+    """A prescription of the counter's kind by its tracking code, whatever its status, so
+    that dispensing a cancelled, expired or finished one is answered 409, not 404."""
+    code = str(tracking_code).strip().upper()[:16]
+    prescription = (prescriptions_base().filter(kind=viewer.kind_served, tracking_code=code)
+                    .first() if viewer.is_fulfilment else None)
+    if prescription is None:
+        raise NotFound(_("نسخه پیدا نشد."))
+    return prescription
+
+
 def served_by(facility_id: int) -> QuerySet:
     """Prescriptions this facility has dispensed or performed (it keeps seeing its own work).
     Named through the reverse relation so this app does not import the pharmacy app."""

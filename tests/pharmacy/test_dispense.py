@@ -262,3 +262,20 @@ def test_a_dispense_is_one_short_bounded_transaction(api_as, written,
     lines.append({"item": para["id"], "quantity": 9})
     with django_assert_max_num_queries(26):
         assert dispense(pharmacy, rx, lines).status_code == 201
+
+
+def test_dispensing_a_cancelled_or_expired_prescription_is_409(api_as, written, settings):
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
+    api_as("doctor", "Shafa Clinic").post(f"/api/v1/prescriptions/{rx['tracking_code']}/cancel")
+    line = [{"item": rx["items"][0]["id"], "quantity": 1}]
+    assert dispense(api_as("pharmacy"), rx, line).status_code == 409
+    other = written([{"code": "PARA-500-TAB", "quantity": 5}])
+    later = timezone.now() + dt.timedelta(days=settings.PRESCRIPTION_VALID_DAYS["drug"] + 1)
+    with time_machine.travel(later):
+        response = dispense(api_as("pharmacy"), other,
+                            [{"item": other["items"][0]["id"], "quantity": 1}])
+    assert response.status_code == 409
+    # a lab still cannot reach a drug prescription at all
+    assert dispense(api_as("lab"), other, [{"item": other["items"][0]["id"], "quantity": 1}]
+                    ).status_code == 404
+    assert Dispense.objects.count() == 0

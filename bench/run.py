@@ -127,9 +127,9 @@ def run(runs: int) -> list[dict]:
                 "max_ms": round(import_s * 1000), "queries": 0}]
 
     reception = sign_in("0023456787", "09120000002")
-    doctor = sign_in("0012345679", "09120000001", "Shafa Clinic")
+    doctor = sign_in("0012345679", "09120000001", "درمانگاه شفا")
     pharmacy = sign_in("0034567895", "09120000003")
-    shafa = Membership.objects.get(user__national_code="0012345679", facility__name="Shafa Clinic")
+    shafa = Membership.objects.get(user__national_code="0012345679", facility__name="درمانگاه شفا")
     visit = reception.post("/api/v1/visits", {"national_code": "0089012348", "doctor": shafa.pk},
                            format="json").json()
     items = [{"code": "AMOX-500-CAP", "quantity": 20}, {"code": "PARA-500-TAB", "quantity": 10},

@@ -170,7 +170,7 @@ def sign_in(client: APIClient, outbox: Outbox, who: tuple[str, str],
 
 @pytest.fixture
 def api_as(demo, outbox):
-    """api_as("doctor", facility="Shafa Clinic") -> an APIClient signed in through the OTP flow."""
+    """api_as("doctor", facility="درمانگاه شفا") -> an APIClient signed in through the OTP flow."""
 
     def make(who: str, facility: str | None = None) -> APIClient:
         client = APIClient()

@@ -38,7 +38,7 @@ class Controls(HTMLParser):
 
 @pytest.fixture
 def pages(page_as, demo):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     reception = membership_of(DEMO["reception"][0])
     visit = services.visit_admit(actor=reception, national_code=DEMO["patient"][0],
                                  doctor_id=doctor.pk).visit
@@ -60,7 +60,7 @@ def pages(page_as, demo):
 
 def test_main_pages_label_every_control(pages, page_as, client):
     for who, path in pages:
-        browser = page_as(who, "Shafa Clinic" if who == "doctor" else None) if who else client
+        browser = page_as(who, "درمانگاه شفا" if who == "doctor" else None) if who else client
         response = browser.get(path)
         assert response.status_code == 200, path
         parser = Controls()

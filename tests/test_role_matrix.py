@@ -39,7 +39,7 @@ ENDPOINTS = [
 
 @pytest.fixture
 def world(demo):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     reception = membership_of(DEMO["reception"][0])
     visit = services.visit_admit(actor=reception, national_code=DEMO["patient"][0],
                                  doctor_id=doctor.pk).visit
@@ -70,7 +70,7 @@ def fill(value, world):
 
 @pytest.mark.parametrize("who", ROLES)
 def test_each_role_is_refused_what_it_must_not_do(api_as, world, who):
-    client = api_as(who, "Shafa Clinic" if who == "doctor" else None)
+    client = api_as(who, "درمانگاه شفا" if who == "doctor" else None)
     for name, method, path, body, allowed in ENDPOINTS:
         response = getattr(client, method)(fill(path, world), fill(body, world), format="json")
         if who in allowed:

@@ -7,7 +7,7 @@ from tests.conftest import DEMO, membership_of
 def test_patient_sees_who_read_their_record(api_as, demo):
     patient = Patient.objects.get(national_code=DEMO["patient"][0])
     other = Patient.objects.get(national_code=DEMO["patient2"][0])
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     access_log_record(action=AccessLog.Action.PRESCRIPTION_READ, actor=doctor.user,
                       membership=doctor, patient=patient, target="ABC123", ip="10.0.0.1")
     access_log_record(action=AccessLog.Action.PRESCRIPTION_READ, actor=doctor.user,
@@ -16,7 +16,7 @@ def test_patient_sees_who_read_their_record(api_as, demo):
     assert response.status_code == 200
     rows = response.json()
     assert len(rows) == 1
-    assert rows[0]["facility"]["name"] == "Shafa Clinic"
+    assert rows[0]["facility"]["name"] == "درمانگاه شفا"
     assert rows[0]["who"] == "سارا احمدی"
     assert rows[0]["action"] == "prescription.read"
 

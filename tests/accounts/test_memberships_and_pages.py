@@ -23,10 +23,10 @@ PAGES = {"/doctor/": {"doctor"}, "/reception/": {"reception"}, "/patient/": {"pa
 
 def test_switching_membership_changes_me(api_as, demo):
     client = api_as("doctor")
-    shafa = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = client.post("/api/v1/auth/membership", {"membership": shafa.pk}, format="json")
     assert response.status_code == 200
-    assert response.json()["membership"]["facility"]["name"] == "Shafa Clinic"
+    assert response.json()["membership"]["facility"]["name"] == "درمانگاه شفا"
     me = client.get("/api/v1/me").json()
     assert me["membership"]["id"] == shafa.pk
     assert me["national_code"] == DEMO["doctor"][0]
@@ -43,8 +43,8 @@ def test_cannot_switch_to_someone_elses_membership(api_as, demo):
 
 def test_two_sign_ins_have_independent_memberships(demo, outbox):
     first, second = APIClient(), APIClient()
-    ahmadi = membership_of(DEMO["doctor"][0], "Ahmadi Office")
-    shafa = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    ahmadi = membership_of(DEMO["doctor"][0], "مطب دکتر احمدی")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     sign_in(first, outbox, DEMO["doctor"], ahmadi)
     sign_in(second, outbox, DEMO["doctor"], shafa)
     assert first.get("/api/v1/me").json()["membership"]["id"] == ahmadi.pk
@@ -97,23 +97,23 @@ def test_browser_sign_in_with_several_memberships_asks_which(client, demo, outbo
     response = client.post("/login/code/", {"code": outbox.last_code(mobile)})
     assert response.status_code == 302 and response.url == "/login/choose/"
     page = client.get("/login/choose/").content.decode()
-    assert "Shafa Clinic" in page and "Ahmadi Office" in page
-    shafa = membership_of(national_code, "Shafa Clinic")
+    assert "درمانگاه شفا" in page and "مطب دکتر احمدی" in page
+    shafa = membership_of(national_code, "درمانگاه شفا")
     response = client.post("/login/choose/", {"membership": shafa.pk})
     assert response.status_code == 302
     home = client.get("/doctor/")
-    assert "Shafa Clinic" in home.content.decode()
+    assert "درمانگاه شفا" in home.content.decode()
     # switch from the header to the other practice
-    ahmadi = membership_of(national_code, "Ahmadi Office")
+    ahmadi = membership_of(national_code, "مطب دکتر احمدی")
     client.post("/login/choose/", {"membership": ahmadi.pk})
-    assert "Ahmadi Office" in client.get("/doctor/").content.decode()
+    assert "مطب دکتر احمدی" in client.get("/doctor/").content.decode()
 
 
 def test_browser_cannot_choose_someone_elses_membership(client, demo, outbox):
     national_code, mobile = DEMO["patient"]
     client.post("/login/", {"national_code": national_code, "mobile": mobile})
     client.post("/login/code/", {"code": outbox.last_code(mobile)})
-    other = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    other = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = client.post("/login/choose/", {"membership": other.pk})
     assert response.status_code == 400
     assert client.get("/doctor/").status_code in {302, 403}
@@ -156,12 +156,12 @@ def test_logout_requires_post_and_csrf(demo, outbox):
 
 def test_granting_a_membership_sends_an_sms_notice(demo, outbox, django_capture_on_commit_callbacks):
     user = User.objects.get(national_code=DEMO["patient"][0])
-    razi = Facility.objects.get(name="Razi Pharmacy")
+    razi = Facility.objects.get(name="داروخانه رازی")
     with django_capture_on_commit_callbacks(execute=True):
         membership_grant(user=user, role=Role.PHARMACY, facility=razi)
     notices = [m for m in outbox.messages() if m["purpose"] == "notice"]
     assert len(notices) == 1 and notices[0]["to"] == DEMO["patient"][1]
-    assert "Razi Pharmacy" in notices[0]["text"] and notices[0]["code"] is None
+    assert "داروخانه رازی" in notices[0]["text"] and notices[0]["code"] is None
 
 
 def test_role_must_match_facility_kind(demo):
@@ -170,7 +170,7 @@ def test_role_must_match_facility_kind(demo):
     user = User.objects.get(national_code=DEMO["patient"][0])
     with pytest.raises(Invalid):
         membership_grant(user=user, role=Role.PHARMACY,
-                         facility=Facility.objects.get(name="Pasteur Lab"))
+                         facility=Facility.objects.get(name="آزمایشگاه پاستور"))
 
 
 def test_suspended_licence_cannot_prescribe(demo):

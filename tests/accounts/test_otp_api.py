@@ -48,7 +48,7 @@ def test_request_then_verify_gives_a_token_and_memberships(demo, api, outbox):
     body = response.json()
     assert len(body["token"]) >= 32
     names = sorted(m["facility"]["name"] for m in body["memberships"])
-    assert names == ["Ahmadi Office", "Shafa Clinic"]
+    assert names == ["درمانگاه شفا", "مطب دکتر احمدی"]
     assert body["membership"]["role"] == "doctor"
     assert set(body["membership"]) == {"id", "role", "facility"}
 
@@ -56,11 +56,11 @@ def test_request_then_verify_gives_a_token_and_memberships(demo, api, outbox):
 def test_verify_can_pick_the_membership(demo, api, outbox):
     request_code(api)
     first = verify(api, outbox.last_code(DOCTOR_MOBILE)).json()
-    shafa = next(m for m in first["memberships"] if m["facility"]["name"] == "Shafa Clinic")
+    shafa = next(m for m in first["memberships"] if m["facility"]["name"] == "درمانگاه شفا")
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
         request_code(api)
     body = verify(api, outbox.last_code(DOCTOR_MOBILE), membership=shafa["id"]).json()
-    assert body["membership"]["facility"]["name"] == "Shafa Clinic"
+    assert body["membership"]["facility"]["name"] == "درمانگاه شفا"
 
 
 def test_code_is_not_stored_in_plain_text(demo, api, outbox):

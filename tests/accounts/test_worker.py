@@ -14,10 +14,10 @@ def test_membership_notice_is_sent_by_the_worker(celery_worker_process, outbox):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     user = User.objects.get(national_code=DEMO["patient2"][0])
     membership_grant(user=user, role=Role.PHARMACY,
-                     facility=Facility.objects.get(name="Sina Pharmacy"))
+                     facility=Facility.objects.get(name="داروخانه سینا"))
     notices = wait_for(lambda: [m for m in outbox.messages() if m["purpose"] == "notice"])
     assert notices[0]["to"] == DEMO["patient2"][1]
-    assert "Sina Pharmacy" in notices[0]["text"]
+    assert "داروخانه سینا" in notices[0]["text"]
 
 
 def test_sign_in_code_is_delivered_by_the_worker(celery_worker_process, outbox):

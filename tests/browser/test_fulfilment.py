@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def _write(kind, items):
     doctor = Membership.objects.get(user__national_code=DEMO["doctor"][0],
-                                    facility__name="Shafa Clinic")
+                                    facility__name="درمانگاه شفا")
     from accounts.models import Patient
 
     patient = Patient.objects.get(national_code=DEMO["patient"][0])

@@ -16,14 +16,14 @@ pytestmark = pytest.mark.browser
 def _admit():
     reception = Membership.objects.get(user__national_code=DEMO["reception"][0])
     doctor = Membership.objects.get(user__national_code=DEMO["doctor"][0],
-                                    facility__name="Shafa Clinic")
+                                    facility__name="درمانگاه شفا")
     return services.visit_admit(actor=reception, national_code=DEMO["patient"][0],
                                 doctor_id=doctor.pk).visit
 
 
 def test_doctor_registers_three_drugs_with_the_keyboard_alone(page, live_demo, outbox):
     _admit()
-    sign_in(page, outbox, DEMO["doctor"], facility="Shafa Clinic")
+    sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
     page.wait_for_url("**/doctor/")
     page.keyboard.press("Enter")  # the next waiting patient has the focus
     page.wait_for_url("**/doctor/visits/*/")
@@ -49,6 +49,7 @@ def test_pharmacist_dispenses_with_the_keyboard_alone(page, live_demo, outbox):
                                  items=[{"code": "AMOX-500-CAP", "quantity": 10}])
     sign_in(page, outbox, DEMO["pharmacy"])
     page.wait_for_url("**/fulfil/")
+    expect(page.get_by_label("کد ملی بیمار یا کد رهگیری نسخه")).to_be_focused()
     page.keyboard.type(DEMO["patient"][0])
     page.keyboard.press("Enter")
     page.get_by_test_id("open-prescription").wait_for()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_demo, outbox):
-    # the receptionist admits Ali into Dr Ahmadi's queue at Shafa Clinic
+    # the receptionist admits Ali into Dr Ahmadi's queue at درمانگاه شفا
     sign_in(page, outbox, DEMO["reception"])
     page.wait_for_url("**/reception/")
     page.get_by_label("کد ملی بیمار").fill(DEMO["patient"][0])
@@ -18,9 +18,9 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_d
     page.get_by_role("button", name="پذیرش", exact=True).click()
     assert "پذیرش شد" in page.get_by_role("status").first.inner_text()
 
-    # the doctor signs in, picks Shafa Clinic, opens the visit from the queue
+    # the doctor signs in, picks درمانگاه شفا, opens the visit from the queue
     doctor = new_page()
-    sign_in(doctor, outbox, DEMO["doctor"], facility="Shafa Clinic")
+    sign_in(doctor, outbox, DEMO["doctor"], facility="درمانگاه شفا")
     doctor.wait_for_url("**/doctor/")
     doctor.get_by_role("link", name="علی رستمی").click()
     doctor.wait_for_url("**/doctor/visits/*/")

@@ -9,9 +9,9 @@ pytestmark = pytest.mark.browser
 def test_doctor_signs_in_picks_shafa_and_lands_on_queue(page, live_demo, outbox):
     sign_in(page, outbox, DEMO["doctor"])
     assert page.url.endswith("/login/choose/")
-    page.get_by_role("button", name="Shafa Clinic").click()
+    page.get_by_role("button", name="درمانگاه شفا").click()
     page.wait_for_url("**/doctor/")
-    assert "Shafa Clinic" in page.get_by_test_id("active-membership").inner_text()
+    assert "درمانگاه شفا" in page.get_by_test_id("active-membership").inner_text()
     assert page.get_by_test_id("page-title").inner_text().startswith("صف بیماران")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     font = page.evaluate("getComputedStyle(document.body).fontFamily")

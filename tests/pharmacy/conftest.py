@@ -7,8 +7,8 @@ from tests.conftest import DEMO, membership_of
 def written(api_as, demo):
     """write(items, kind, who) -> the prescription JSON, written by Dr Ahmadi at Shafa."""
     reception = api_as("reception")
-    doctor = api_as("doctor", "Shafa Clinic")
-    shafa = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = api_as("doctor", "درمانگاه شفا")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
 
     def write(items, kind="drug", who="patient", **extra):
         visit = reception.post("/api/v1/visits", {"national_code": DEMO[who][0],

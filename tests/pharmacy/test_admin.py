@@ -29,7 +29,7 @@ def test_reviewer_sees_pack_code_reuse_flags(api_as, written, page_as):
     _dispense(api_as, first, uid(5))
     assert _dispense(api_as, second, uid(5), who="pharmacy2").status_code == 409
     html = page_as("reviewer").get("/admin/pharmacy/packcodereuse/").content.decode()
-    assert uid(5) in html and "Sina Pharmacy" in html
+    assert uid(5) in html and "داروخانه سینا" in html
 
 
 def test_reviewer_cannot_change_claim_amounts(api_as, written, page_as):

@@ -49,8 +49,8 @@ def run_together(*calls):
 
 
 def write(cast, items, who="patient"):
-    reception, doctor = cast("reception"), cast("doctor", "Shafa Clinic")
-    shafa = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    reception, doctor = cast("reception"), cast("doctor", "درمانگاه شفا")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     visit = reception.post("/api/v1/visits", {"national_code": DEMO[who][0],
                                               "doctor": shafa.pk}, format="json").json()
     response = doctor.post("/api/v1/prescriptions", {"visit": visit["id"], "kind": "drug",
@@ -117,7 +117,7 @@ def test_idempotent_retries_at_the_same_moment_make_one_dispense(cast):
 
 def test_double_submitted_admissions_make_one_visit(cast):
     reception_a, reception_b = cast("reception"), cast("reception")
-    shafa = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     body = {"national_code": DEMO["patient"][0], "doctor": shafa.pk}
     responses = run_together(
         lambda: reception_a.post("/api/v1/visits", body, format="json").json()["id"],
@@ -128,7 +128,7 @@ def test_double_submitted_admissions_make_one_visit(cast):
 
 def test_edit_racing_a_dispense_never_loses_the_dispense(cast):
     rx = write(cast, [{"code": "AMOX-500-CAP", "quantity": 20}])
-    razi, doctor = cast("pharmacy"), cast("doctor", "Shafa Clinic")
+    razi, doctor = cast("pharmacy"), cast("doctor", "درمانگاه شفا")
     code = rx["tracking_code"]
     statuses = run_together(
         post_dispense(razi, rx, [{"item": rx["items"][0]["id"], "quantity": 5}]),

@@ -45,7 +45,7 @@ def test_partial_then_full_dispense_with_exact_shares(api_as, written):
     assert [(c.code, c.quantity, c.insurer_share, c.status) for c in lines] == [
         ("AMOX-500-CAP", 10, 175000, "unsent"), ("AMOX-500-CAP", 10, 175000, "unsent"),
         ("PARA-500-TAB", 7, 24500, "unsent")]
-    assert all(c.facility.name == "Razi Pharmacy" and c.scheme.code == "IHIO-GOV" for c in lines)
+    assert all(c.facility.name == "داروخانه رازی" and c.scheme.code == "IHIO-GOV" for c in lines)
 
 
 def test_dispense_uses_the_dispensing_days_price(api_as, written):
@@ -118,7 +118,7 @@ def test_reused_pack_code_is_refused_and_flagged(api_as, written):
     assert response.status_code == 409
     assert response.json()["code"] == "pack_code_reused"
     flag = PackCodeReuse.objects.get()
-    assert flag.uid == uid(7) and flag.facility.name == "Sina Pharmacy"
+    assert flag.uid == uid(7) and flag.facility.name == "داروخانه سینا"
     assert flag.first_use == DispenseLine.objects.get(uid=uid(7))
     assert Prescription.objects.get(tracking_code=other["tracking_code"]).status == "active"
 
@@ -156,7 +156,7 @@ def test_idempotency_key_of_another_prescription_is_409(api_as, written):
 
 def test_cancelled_prescription_is_not_found_for_dispense(api_as, written):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
-    api_as("doctor", "Shafa Clinic").post(f"/api/v1/prescriptions/{rx['tracking_code']}/cancel")
+    api_as("doctor", "درمانگاه شفا").post(f"/api/v1/prescriptions/{rx['tracking_code']}/cancel")
     response = dispense(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 1}])
     assert response.status_code in {404, 409}
     assert Dispense.objects.count() == 0
@@ -191,7 +191,7 @@ def test_a_second_dispense_after_full_is_409(api_as, written):
 def test_doctor_cannot_edit_after_a_dispense(api_as, written):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
     dispense(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 5}])
-    doctor = api_as("doctor", "Shafa Clinic")
+    doctor = api_as("doctor", "درمانگاه شفا")
     code = rx["tracking_code"]
     assert doctor.patch(f"/api/v1/prescriptions/{code}",
                         {"items": [{"code": "AMOX-500-CAP", "quantity": 10}]},
@@ -266,7 +266,7 @@ def test_a_dispense_is_one_short_bounded_transaction(api_as, written,
 
 def test_dispensing_a_cancelled_or_expired_prescription_is_409(api_as, written, settings):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
-    api_as("doctor", "Shafa Clinic").post(f"/api/v1/prescriptions/{rx['tracking_code']}/cancel")
+    api_as("doctor", "درمانگاه شفا").post(f"/api/v1/prescriptions/{rx['tracking_code']}/cancel")
     line = [{"item": rx["items"][0]["id"], "quantity": 1}]
     assert dispense(api_as("pharmacy"), rx, line).status_code == 409
     other = written([{"code": "PARA-500-TAB", "quantity": 5}])

@@ -30,9 +30,9 @@ def test_lab_records_a_cbc_seen_by_doctor_and_patient_not_pharmacy(api_as, writt
     # performed: the order is done and claimed for the lab
     assert Prescription.objects.get().status == "dispensed"
     line = ClaimLine.objects.get(prescription__tracking_code=rx["tracking_code"])
-    assert (line.facility.name, line.code, line.total) == ("Pasteur Lab", "LAB-CBC", 150000)
+    assert (line.facility.name, line.code, line.total) == ("آزمایشگاه پاستور", "LAB-CBC", 150000)
     # the prescribing doctor and the patient read it
-    for who, facility in [("doctor", "Shafa Clinic"), ("patient", None)]:
+    for who, facility in [("doctor", "درمانگاه شفا"), ("patient", None)]:
         body = api_as(who, facility).get(f"/api/v1/prescriptions/{rx['tracking_code']}").json()
         assert body["items"][0]["result"]["components"][0]["name"] == "WBC"
     assert api_as("pharmacy").get(f"/api/v1/prescriptions/{rx['tracking_code']}"
@@ -112,7 +112,7 @@ def test_mother_code_finds_newborn_prescriptions_marked(api_as, written, demo):
     from tests.conftest import membership_of
 
     newborn = Patient.objects.get(mother__national_code=DEMO["patient2"][0])
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     from prescriptions.models import Visit
 
     visit = Visit.objects.create(hid="55555555555555", facility=doctor.facility, doctor=doctor,
@@ -165,7 +165,7 @@ def test_doctor_and_patient_pages_show_the_cbc(api_as, written, page_as):
     rx = written([{"code": "LAB-CBC", "quantity": 1}], kind="lab")
     record(api_as("lab"), rx, rx["items"][0]["id"], CBC)
     visit = Visit.objects.get()
-    doctor_html = page_as("doctor", "Shafa Clinic").get(f"/doctor/visits/{visit.pk}/"
+    doctor_html = page_as("doctor", "درمانگاه شفا").get(f"/doctor/visits/{visit.pk}/"
                                                         ).content.decode()
     patient_html = page_as("patient").get("/patient/").content.decode()
     for html in (doctor_html, patient_html):

@@ -5,13 +5,13 @@ from tests.conftest import DEMO, membership_of
 
 @pytest.fixture
 def doctor(api_as):
-    """Dr Ahmadi signed in at Shafa Clinic."""
-    return api_as("doctor", "Shafa Clinic")
+    """Dr Ahmadi signed in at درمانگاه شفا."""
+    return api_as("doctor", "درمانگاه شفا")
 
 
 @pytest.fixture
 def shafa_doctor(demo):
-    return membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    return membership_of(DEMO["doctor"][0], "درمانگاه شفا")
 
 
 @pytest.fixture

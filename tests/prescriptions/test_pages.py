@@ -16,11 +16,11 @@ def reception(page_as):
 
 @pytest.fixture
 def doctor_page(page_as):
-    return page_as("doctor", "Shafa Clinic")
+    return page_as("doctor", "درمانگاه شفا")
 
 
 def admit(client, who="patient"):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     return client.post("/reception/", {"national_code": DEMO[who][0], "doctor": doctor.pk})
 
 
@@ -33,7 +33,7 @@ def test_reception_admits_a_known_patient(reception):
 
 
 def test_reception_registers_an_unknown_patient_then_admits(reception):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = reception.post("/reception/", {"national_code": "0499370899",
                                               "doctor": doctor.pk})
     assert response.status_code == 200
@@ -48,7 +48,7 @@ def test_reception_registers_an_unknown_patient_then_admits(reception):
 
 
 def test_registration_with_a_bad_date_shows_the_error(reception):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = reception.post("/patients/register", {
         "national_code": "0499370899", "first_name": "ن", "last_name": "ک",
         "birth_date": "13/13/13", "sex": "F", "doctor": doctor.pk})
@@ -58,7 +58,7 @@ def test_registration_with_a_bad_date_shows_the_error(reception):
 
 
 def test_reception_invalid_code_shows_error(reception):
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = reception.post("/reception/", {"national_code": "1234", "doctor": doctor.pk})
     assert response.status_code == 400
     assert "کد ملی معتبر نیست" in response.content.decode()
@@ -198,7 +198,7 @@ def test_queue_page_query_count_is_bounded(reception, doctor_page,
     with django_assert_max_num_queries(12) as one:
         doctor_page.get("/doctor/")
     baseline = len(one.captured_queries)
-    doctor = membership_of(DEMO["doctor"][0], "Shafa Clinic")
+    doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     for i, code in enumerate(make_patients(30)):
         Visit.objects.create(hid=f"8{i:013d}", facility_id=doctor.facility_id, doctor=doctor,
                              patient=Patient.objects.get(national_code=code))

@@ -28,7 +28,7 @@ def test_prescription_is_registered_with_split_and_tracking_code(admit, prescrib
     assert amox["rules_tracking_id"] and body["rules_tracking_id"]
     assert amox["dispensed_quantity"] == 0 and amox["result"] is None
     assert body["patient"]["national_code"] == "0089012348"
-    assert body["facility"]["name"] == "Shafa Clinic"
+    assert body["facility"]["name"] == "درمانگاه شفا"
 
 
 def test_cost_split_rounds_the_insurer_down_on_odd_amounts(admit, prescribe):

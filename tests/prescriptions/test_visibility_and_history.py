@@ -137,7 +137,7 @@ def test_a_grant_is_for_one_doctor_only(api_as, written, outbox, demo):
     sms = outbox.last_code(DEMO["patient"][1], "consent")
     cardiologist.post(f"/api/v1/patients/{code}/history-access/verify", {"code": sms},
                       format="json")
-    other = api_as("doctor", "Ahmadi Office")
+    other = api_as("doctor", "مطب دکتر احمدی")
     assert other.get(f"/api/v1/patients/{code}/history").status_code == 403
 
 
@@ -163,7 +163,7 @@ def test_reads_land_in_the_access_log(api_as, written):
     api_as("lab").get(f"/api/v1/prescriptions/{written['lab']}")
     log = api_as("patient").get("/api/v1/me/access-log").json()
     facilities = {row["facility"]["name"] for row in log if row["facility"]}
-    assert {"Razi Pharmacy", "Pasteur Lab", "Shafa Clinic"} <= facilities
+    assert {"داروخانه رازی", "آزمایشگاه پاستور", "درمانگاه شفا"} <= facilities
 
 
 def _many(prescribe, admit, count):
@@ -177,7 +177,7 @@ def _many(prescribe, admit, count):
 def test_lists_run_the_same_number_of_queries_for_1_and_50(
         api_as, admit, prescribe, django_assert_max_num_queries, who):
     _many(prescribe, admit, 1)
-    client = api_as(who) if who != "doctor" else api_as("doctor", "Shafa Clinic")
+    client = api_as(who) if who != "doctor" else api_as("doctor", "درمانگاه شفا")
     params = {"national_code": DEMO["patient"][0]}
     with django_assert_max_num_queries(12) as one:
         assert len(client.get("/api/v1/prescriptions", params).json()) == 1

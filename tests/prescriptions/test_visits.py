@@ -92,7 +92,7 @@ def test_invalid_national_code_is_400(api_as, shafa_doctor):
 
 
 def test_doctor_of_another_facility_is_refused(api_as, demo):
-    ahmadi_office = membership_of(DEMO["doctor"][0], "Ahmadi Office")
+    ahmadi_office = membership_of(DEMO["doctor"][0], "مطب دکتر احمدی")
     response = api_as("reception").post(
         "/api/v1/visits", {"national_code": DEMO["patient"][0], "doctor": ahmadi_office.pk},
         format="json")
@@ -140,8 +140,8 @@ def test_queue_runs_a_bounded_number_of_queries(admit, doctor, django_assert_max
     baseline = len(one.captured_queries)
     for code in make_patients(49):
         Visit.objects.create(hid=f"9{code}000", facility_id=membership_of(
-            DEMO["doctor"][0], "Shafa Clinic").facility_id,
-            doctor=membership_of(DEMO["doctor"][0], "Shafa Clinic"),
+            DEMO["doctor"][0], "درمانگاه شفا").facility_id,
+            doctor=membership_of(DEMO["doctor"][0], "درمانگاه شفا"),
             patient=Patient.objects.get(national_code=code))
     with django_assert_max_num_queries(baseline):
         assert len(doctor.get("/api/v1/queue").json()) == 50
@@ -153,7 +153,7 @@ def test_out_of_range_ids_never_500(api_as, value):
     response = reception.post("/api/v1/visits", {"national_code": DEMO["patient"][0],
                                                  "doctor": value}, format="json")
     assert response.status_code == 400
-    doctor = api_as("doctor", "Shafa Clinic")
+    doctor = api_as("doctor", "درمانگاه شفا")
     assert doctor.post("/api/v1/prescriptions", {"visit": value, "kind": "drug", "items": [
         {"code": "PARA-500-TAB", "quantity": 1}]}, format="json").status_code in {400, 404}
     assert doctor.post(f"/api/v1/visits/{str(value).lstrip('-')}/complete").status_code in {

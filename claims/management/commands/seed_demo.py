@@ -12,21 +12,21 @@ from prescriptions.models import CatalogItem, InsuranceRule, InteractionRule
 
 FACILITIES = [
     # key, name, kind, SIAM id, city
-    ("ahmadi", "Ahmadi Office", Facility.Kind.OFFICE, "10000001", "تهران"),
-    ("shafa", "Shafa Clinic", Facility.Kind.CLINIC, "10000002", "تهران"),
-    ("razi", "Razi Pharmacy", Facility.Kind.PHARMACY, "20000001", "تهران"),
-    ("sina", "Sina Pharmacy", Facility.Kind.PHARMACY, "20000002", "تهران"),
-    ("pasteur", "Pasteur Lab", Facility.Kind.LAB, "30000001", "تهران"),
-    ("noor", "Noor Imaging", Facility.Kind.IMAGING, "40000001", "تهران"),
-    ("harekat", "Harekat Physio", Facility.Kind.PHYSIO, "50000001", "تهران"),
-    ("ihio", "IHIO", Facility.Kind.INSURER, "90000001", "تهران"),
-    ("sso", "SSO", Facility.Kind.INSURER, "90000002", "تهران"),
+    ("ahmadi", "مطب دکتر احمدی", Facility.Kind.OFFICE, "10000001", "تهران"),
+    ("shafa", "درمانگاه شفا", Facility.Kind.CLINIC, "10000002", "تهران"),
+    ("razi", "داروخانه رازی", Facility.Kind.PHARMACY, "20000001", "تهران"),
+    ("sina", "داروخانه سینا", Facility.Kind.PHARMACY, "20000002", "تهران"),
+    ("pasteur", "آزمایشگاه پاستور", Facility.Kind.LAB, "30000001", "تهران"),
+    ("noor", "تصویربرداری نور", Facility.Kind.IMAGING, "40000001", "تهران"),
+    ("harekat", "فیزیوتراپی حرکت", Facility.Kind.PHYSIO, "50000001", "تهران"),
+    ("ihio", "سازمان بیمه سلامت ایران", Facility.Kind.INSURER, "90000001", "تهران"),
+    ("sso", "سازمان تأمین اجتماعی", Facility.Kind.INSURER, "90000002", "تهران"),
 ]
 
 INSURERS = [("IHIO", "بیمه سلامت ایران", "ihio"), ("SSO", "سازمان تأمین اجتماعی", "sso")]
 SCHEMES = [
     ("IHIO-GOV", "IHIO", "کارکنان دولت", 30),
-    ("IHIO-RURAL", "IHIO", "روستاییان", 10),
+    ("IHIO-RURAL", "IHIO", "روستایی", 40),
     ("SSO-GEN", "SSO", "بیمه‌شدگان عام", 30),
 ]
 

@@ -3,15 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.jalali import jalali_date, jalali_datetime
-from accounts.models import AccessLog, Facility, Membership, Patient, User
+from accounts.models import AccessLog, Facility, Membership, Patient, Practitioner, User
 from config.admin_site import PersianAdmin
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["role", "facility", "council_number", "specialty", "licence_status", "is_active"]
-    autocomplete_fields = ["facility"]
+    fields = ["role", "facility", "practitioner", "is_active"]
+    autocomplete_fields = ["facility", "practitioner"]
 
 
 @admin.register(User)
@@ -43,17 +43,35 @@ class FacilityAdmin(PersianAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(PersianAdmin):
-    list_display = ["user", "role", "facility", "council_number", "specialty", "licence_status",
-                    "is_active"]
-    list_filter = ["role", "licence_status", "is_active"]
-    search_fields = ["user__national_code", "user__last_name", "council_number"]
-    autocomplete_fields = ["user", "facility"]
-    list_select_related = ["user", "facility"]
+    list_display = ["user", "role", "facility", "practitioner", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__national_code", "user__last_name", "practitioner__council_number"]
+    autocomplete_fields = ["user", "facility", "practitioner"]
+    list_select_related = ["user", "facility", "practitioner"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
             services.membership_announce(obj)
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(PersianAdmin):
+    """The council registry as imported (`import_council_registry`); one record per person."""
+
+    list_display = ["council_number", "full_name", "national_code", "specialty",
+                    "licence_status", "valid", "updated"]
+    list_filter = ["licence_status", "specialty"]
+    search_fields = ["council_number", "national_code", "full_name"]
+    raw_id_fields = ["user"]
+
+    @admin.display(description=_("اعتبار تا"), ordering="valid_until")
+    def valid(self, obj):
+        return jalali_date(obj.valid_until) or "—"
+
+    @admin.display(description=_("آخرین به‌روزرسانی"), ordering="updated_at")
+    def updated(self, obj):
+        return jalali_datetime(obj.updated_at)
 
 
 @admin.register(Patient)

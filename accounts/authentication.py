@@ -21,7 +21,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("سرآیند توکن نامعتبر است.")) from None
         token = (
             ApiToken.objects.live()
-            .select_related("user", "membership__facility")
+            .select_related("user", "membership__facility", "membership__practitioner")
             .filter(digest=ApiToken.digest_of(key), user__is_active=True)
             .first()
         )

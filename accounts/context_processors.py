@@ -1,2 +1,12 @@
+from django.utils import timezone
+
+from accounts.models import Role
+
+
 def membership(request):
-    return {"membership": getattr(request, "membership", None)}
+    """The active membership, and for a doctor why they may not prescribe today (if so)."""
+    active = getattr(request, "membership", None)
+    problem = None
+    if active is not None and active.role == Role.DOCTOR:
+        problem = active.prescribing_problem(timezone.localdate())
+    return {"membership": active, "licence_problem": problem}

@@ -59,3 +59,18 @@ def rial(amount: int | None) -> str:
     if amount is None:
         return ""
     return fa_digits(f"{int(amount):,}").replace(",", "٬")
+
+
+def parse_date_any(text: object) -> dt.date:
+    """An ISO (2026-11-23) or Jalali (1405-09-02, 1405/09/02) date; any year below 1700 is
+    read as Jalali. Persian digits are accepted. ValueError when it is neither."""
+    from accounts.identity import latin_digits
+
+    match = re.fullmatch(r"\s*([0-9]{4})[/\-]([0-9]{1,2})[/\-]([0-9]{1,2})\s*",
+                         latin_digits(str(text or "")))
+    if not match:
+        raise ValueError("not a date")
+    year, month, day = (int(g) for g in match.groups())
+    if year < 1700:
+        return jdatetime.date(year, month, day).togregorian()
+    return dt.date(year, month, day)

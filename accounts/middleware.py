@@ -14,7 +14,7 @@ class ActiveMembershipMiddleware:
         membership_id = request.session.get(SESSION_KEY)
         if membership_id and request.user.is_authenticated:
             request.membership = (
-                Membership.objects.select_related("facility")
+                Membership.objects.select_related("facility", "practitioner")
                 .filter(pk=membership_id, user=request.user, is_active=True)
                 .first()
             )

@@ -156,12 +156,52 @@ class Specialty(models.TextChoices):
     SURGERY = "surgery", _("جراحی عمومی")
 
 
-class Membership(models.Model):
-    """A role a person holds at a facility; a person picks one after signing in."""
+class Practitioner(models.Model):
+    """A prescriber's licence as the medical council registers it (seed 002 §8-12 note 1):
+    one record per person, shared by every practice site, so a suspension or an expiry stops
+    prescribing everywhere at once."""
 
     class Licence(models.TextChoices):
         ACTIVE = "active", _("فعال")
         SUSPENDED = "suspended", _("تعلیق")
+        REVOKED = "revoked", _("ابطال")
+
+    council_number = models.CharField(_("شماره نظام پزشکی"), max_length=20, unique=True)
+    national_code = models.CharField(_("کد ملی"), max_length=10, unique=True,
+                                     validators=[validate_national_code])
+    user = models.OneToOneField(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="practitioner", verbose_name=_("حساب کاربری"))
+    full_name = models.CharField(_("نام و نام خانوادگی"), max_length=200)
+    specialty = models.CharField(_("تخصص"), max_length=20, choices=Specialty.choices)
+    licence_status = models.CharField(_("وضعیت پروانه"), max_length=10, choices=Licence.choices,
+                                      default=Licence.ACTIVE)
+    valid_until = models.DateField(_("اعتبار پروانه تا"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("آخرین به‌روزرسانی"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("پروانه تجویزگر")
+        verbose_name_plural = _("پروانه‌های تجویزگران")
+        ordering = ["council_number"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.council_number})"
+
+    def licence_problem(self, day: date) -> str | None:
+        """Why this person may not prescribe on `day`, in Persian; None when licensed."""
+        from accounts.jalali import jalali_date
+
+        if self.licence_status == self.Licence.SUSPENDED:
+            return str(_("پروانه طبابت شما تعلیق شده است و نمی‌توانید نسخه بنویسید."))
+        if self.licence_status == self.Licence.REVOKED:
+            return str(_("پروانه طبابت شما ابطال شده است و نمی‌توانید نسخه بنویسید."))
+        if self.valid_until is not None and self.valid_until < day:
+            return str(_("اعتبار پروانه طبابت شما در {d} به پایان رسیده است.")).format(
+                d=jalali_date(self.valid_until))
+        return None
+
+
+class Membership(models.Model):
+    """A role a person holds at a facility; a person picks one after signing in."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("کاربر")
@@ -175,12 +215,10 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("مرکز"),
     )
-    council_number = models.CharField(_("شماره نظام پزشکی"), max_length=20, blank=True)
-    specialty = models.CharField(
-        _("تخصص"), max_length=20, choices=Specialty.choices, blank=True
-    )
-    licence_status = models.CharField(
-        _("وضعیت پروانه"), max_length=10, choices=Licence.choices, default=Licence.ACTIVE
+    # A doctor's licence lives on the person's one Practitioner record, not per site.
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="memberships", verbose_name=_("پروانه تجویزگر"),
     )
     is_active = models.BooleanField(_("فعال"), default=True)
     created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
@@ -203,6 +241,10 @@ class Membership(models.Model):
                 | (~Q(role="patient") & Q(facility__isnull=False)),
                 name="membership_facility_matches_role",
             ),
+            models.CheckConstraint(
+                condition=~Q(role="doctor") | Q(practitioner__isnull=False),
+                name="membership_doctor_has_practitioner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,12 +261,25 @@ class Membership(models.Model):
         return FULFILMENT_KIND.get(self.role)
 
     @property
+    def specialty(self) -> str:
+        return self.practitioner.specialty if self.practitioner_id else ""
+
+    @property
+    def council_number(self) -> str:
+        return self.practitioner.council_number if self.practitioner_id else ""
+
+    def get_specialty_display(self) -> str:
+        return self.practitioner.get_specialty_display() if self.practitioner_id else ""
+
+    def prescribing_problem(self, day: date) -> str | None:
+        """Why this membership may not prescribe on `day` (Persian), or None."""
+        if self.role != Role.DOCTOR or not self.is_active or not self.practitioner_id:
+            return str(_("فقط پزشک دارای پروانه می‌تواند نسخه بنویسد."))
+        return self.practitioner.licence_problem(day)
+
+    @property
     def can_prescribe(self) -> bool:
-        return (
-            self.role == Role.DOCTOR
-            and self.is_active
-            and self.licence_status == self.Licence.ACTIVE
-        )
+        return self.prescribing_problem(timezone.localdate()) is None
 
 
 class Patient(models.Model):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import throttle
@@ -20,8 +20,10 @@ from accounts.models import (
     Facility,
     Membership,
     Patient,
+    Practitioner,
     Role,
     SMSDevice,
+    Specialty,
     User,
 )
 from accounts.sms import SMSError, send_sms
@@ -279,6 +281,31 @@ def api_token_revoke(*, token: ApiToken, ip: str | None) -> None:
                       national_code=token.user.national_code, target="api")
 
 
+def practitioner_for(*, user: User, council_number: str = "", specialty: str = "",
+                     full_name: str = "") -> Practitioner:
+    """The person's one licence record, created on their first doctor membership."""
+    practitioner = Practitioner.objects.filter(national_code=user.national_code).first()
+    if practitioner is not None:
+        if council_number and practitioner.council_number != council_number:
+            raise Invalid(_("شماره نظام پزشکی با پرونده نظام پزشکی این شخص یکی نیست."),
+                          code="council_number")
+        if practitioner.user_id is None:
+            practitioner.user = user
+            practitioner.save(update_fields=["user", "updated_at"])
+        return practitioner
+    if not council_number:
+        raise Invalid(_("شماره نظام پزشکی برای پزشک لازم است."), code="council_number")
+    try:
+        with transaction.atomic():
+            return Practitioner.objects.create(
+                council_number=council_number, national_code=user.national_code, user=user,
+                full_name=full_name or user.full_name or user.national_code,
+                specialty=specialty or Specialty.GP)
+    except IntegrityError:
+        raise Invalid(_("این شماره نظام پزشکی به نام شخص دیگری ثبت است."),
+                      code="council_number") from None
+
+
 def membership_grant(
     *,
     user: User,
@@ -288,18 +315,20 @@ def membership_grant(
     specialty: str = "",
     notify: bool = True,
 ) -> Membership:
-    """Give a person a role at a facility and tell them by SMS (seed 004)."""
+    """Give a person a role at a facility and tell them by SMS (seed 004). A doctor's
+    membership shares the person's one licence record with every other site."""
     if role == Role.PATIENT:
         facility = None
     elif facility is None or facility.kind not in ROLE_FACILITY_KINDS[role]:
         raise Invalid(_("این نقش در این نوع مرکز تعریف نمی‌شود."), code="role_facility")
-    if role == Role.DOCTOR and not council_number:
-        raise Invalid(_("شماره نظام پزشکی برای پزشک لازم است."), code="council_number")
     with transaction.atomic():
+        practitioner = (practitioner_for(user=user, council_number=council_number,
+                                         specialty=specialty) if role == Role.DOCTOR else None)
         membership, created = Membership.objects.get_or_create(
-            user=user, role=role, facility=facility,
-            defaults={"council_number": council_number, "specialty": specialty},
-        )
+            user=user, role=role, facility=facility, defaults={"practitioner": practitioner})
+        if practitioner is not None and membership.practitioner_id != practitioner.pk:
+            membership.practitioner = practitioner
+            membership.save(update_fields=["practitioner"])
         if created and notify:
             membership_announce(membership)
     return membership

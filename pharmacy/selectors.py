@@ -15,6 +15,7 @@ def dispenses_of(membership: Membership) -> QuerySet[Dispense]:
     """A facility sees its own dispense records only."""
     return (Dispense.objects.filter(facility_id=membership.facility_id)
             .select_related("prescription__patient", "prescription__doctor__user",
+                            "prescription__doctor__practitioner",
                             "facility", "membership__user", "scheme__insurer")
             .prefetch_related(Prefetch("lines", queryset=DispenseLine.objects.select_related(
                 "item").order_by("id"))))

@@ -19,7 +19,7 @@ class AdmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["doctor"].queryset = (
             Membership.objects.filter(facility_id=facility_id, role=Role.DOCTOR, is_active=True)
-            .select_related("user").order_by("user__last_name"))
+            .select_related("user", "practitioner").order_by("user__last_name"))
         self.fields["doctor"].label_from_instance = lambda m: (
             f"{m.user.full_name} ({m.get_specialty_display() or m.get_role_display()})")
 

@@ -16,7 +16,7 @@ LIST_LIMIT = 200
 
 def prescriptions_base() -> QuerySet[Prescription]:
     return Prescription.objects.select_related(
-        "patient__mother", "doctor__user", "facility"
+        "patient__mother", "doctor__user", "doctor__practitioner", "facility"
     ).prefetch_related(Prefetch("items", queryset=PrescriptionItem.objects.select_related(
         "catalog_item").order_by("position", "id")))
 
@@ -77,7 +77,8 @@ def patients_by_code(national_code: str) -> list[Patient]:
 
 
 def visits_base() -> QuerySet[Visit]:
-    return Visit.objects.select_related("patient", "doctor__user", "scheme__insurer", "facility")
+    return Visit.objects.select_related("patient", "doctor__user", "doctor__practitioner",
+                                        "scheme__insurer", "facility")
 
 
 def queue_of(doctor: Membership) -> QuerySet[Visit]:

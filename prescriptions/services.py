@@ -19,7 +19,7 @@ from accounts import services as accounts_services
 from accounts import throttle
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
 from accounts.identity import db_id, latin_digits
-from accounts.models import AccessLog, Membership, Patient, Role, SMSDevice, User
+from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice, User
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
 from prescriptions import money, rules
@@ -117,7 +117,7 @@ def patient_by_code(national_code: object) -> Patient:
 def _doctor_at(facility_id: int, doctor_id: object) -> Membership:
     pk = db_id(doctor_id)
     doctor = (
-        Membership.objects.select_related("user", "facility")
+        Membership.objects.select_related("user", "facility", "practitioner")
         .filter(pk=pk, role=Role.DOCTOR, facility_id=facility_id, is_active=True).first()
         if pk else None
     )
@@ -172,7 +172,8 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
 
 
 def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit | None:
-    return (Visit.objects.select_related("patient", "scheme__insurer", "doctor__user")
+    return (Visit.objects.select_related("patient", "scheme__insurer", "doctor__user",
+                                         "doctor__practitioner")
             .filter(doctor=doctor, patient=patient, day=day, status=Visit.Status.WAITING)
             .first())
 
@@ -185,7 +186,7 @@ def visit_start(*, visit: Visit) -> None:
 def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
     """Confirm the visit (seed 001 step 7) and record what the insurer owes for it."""
     with transaction.atomic():
-        locked = Visit.objects.select_for_update().select_related("doctor").get(pk=visit.pk)
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.doctor_id != doctor.pk:
             raise NotFound(_("ویزیت پیدا نشد."))
         if locked.status == Visit.Status.DONE:
@@ -313,11 +314,16 @@ def prescription_preview(*, doctor: Membership, visit: Visit, kind: object,
 
 
 def _require_prescriber(doctor: Membership) -> None:
+    """The licence is read from the person's one council record at the moment of
+    prescribing: a suspension or expiry stops every site at once."""
     if doctor.role != Role.DOCTOR:
         raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
-    if not doctor.can_prescribe:
-        raise Forbidden(_("پروانه شما فعال نیست و نمی‌توانید نسخه بنویسید."),
-                        code="licence_suspended")
+    practitioner = (Practitioner.objects.filter(pk=doctor.practitioner_id).first()
+                    if doctor.practitioner_id else None)
+    problem = (practitioner.licence_problem(timezone.localdate()) if practitioner
+               else _("برای این عضویت پروانه تجویزگر ثبت نشده است."))
+    if problem:
+        raise Forbidden(problem, code="licence")
 
 
 def _approve(evaluation: rules.Evaluation, override_warnings: bool) -> None:

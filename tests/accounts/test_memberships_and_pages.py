@@ -176,7 +176,7 @@ def test_role_must_match_facility_kind(demo):
 def test_suspended_licence_cannot_prescribe(demo):
     membership = membership_of(DEMO["cardiologist"][0])
     assert membership.can_prescribe
-    membership.licence_status = Membership.Licence.SUSPENDED
+    membership.practitioner.licence_status = "suspended"
     assert not membership.can_prescribe
 
 

@@ -167,10 +167,11 @@ def test_visit_of_another_doctor_is_404(admit, api_as, demo):
 
 def test_suspended_licence_cannot_prescribe(admit, prescribe, shafa_doctor):
     visit = admit("patient")
-    shafa_doctor.licence_status = "suspended"
-    shafa_doctor.save(update_fields=["licence_status"])
+    shafa_doctor.practitioner.licence_status = "suspended"
+    shafa_doctor.practitioner.save(update_fields=["licence_status"])
     response = prescribe(visit, [drug("AMOX-500-CAP")])
     assert response.status_code == 403
+    assert response.json()["code"] == "licence"
     assert "پروانه" in response.json()["detail"]
 
 

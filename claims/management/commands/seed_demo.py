@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import services as accounts_services
-from accounts.models import Facility, Membership, Patient, Role, Specialty, User
+from accounts.models import Facility, Membership, Patient, Practitioner, Role, Specialty, User
 from claims.models import Coverage, Insurer, Scheme
 from prescriptions.models import CatalogItem, InsuranceRule, InteractionRule
 
@@ -114,10 +114,11 @@ class Command(BaseCommand):
                     user=user, role=role, facility=facilities[facility_key],
                     council_number=council, specialty=specialty, notify=False,
                 )
-                Membership.objects.filter(pk=membership.pk).update(
-                    council_number=council, specialty=specialty, is_active=True,
-                    licence_status=Membership.Licence.ACTIVE,
-                )
+                Membership.objects.filter(pk=membership.pk).update(is_active=True)
+                if membership.practitioner_id:
+                    Practitioner.objects.filter(pk=membership.practitioner_id).update(
+                        specialty=specialty, full_name=user.full_name, valid_until=None,
+                        licence_status=Practitioner.Licence.ACTIVE)
         for national_code, mobile, first, last, born, sex, scheme in PATIENTS:
             user = self._person(national_code, mobile, first, last)
             accounts_services.membership_grant(user=user, role=Role.PATIENT, facility=None,

@@ -3,7 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.jalali import jalali_date, jalali_datetime
-from accounts.models import AccessLog, Facility, Membership, Patient, Practitioner, User
+from accounts.models import (
+    AccessLog,
+    BlockedNationalCode,
+    Facility,
+    Membership,
+    Patient,
+    Practitioner,
+    User,
+)
 from config.admin_site import PersianAdmin
 
 
@@ -76,9 +84,10 @@ class PractitionerAdmin(PersianAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(PersianAdmin):
-    list_display = ["national_code", "first_name", "last_name", "sex", "born", "mobile"]
-    search_fields = ["national_code", "last_name"]
-    list_filter = ["sex"]
+    list_display = ["national_code", "fida_code", "unique_id", "first_name", "last_name", "sex",
+                    "born", "mobile"]
+    search_fields = ["national_code", "fida_code", "unique_id", "last_name"]
+    list_filter = ["sex", "unidentified"]
     raw_id_fields = ["user", "mother"]
 
     @admin.display(description=_("تاریخ تولد"), ordering="birth_date")
@@ -102,3 +111,9 @@ class AccessLogAdmin(PersianAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BlockedNationalCode)
+class BlockedNationalCodeAdmin(PersianAdmin):
+    list_display = ["code", "reason", "created_at"]
+    search_fields = ["code"]

@@ -10,13 +10,19 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import SideChannelDevice, ThrottlingMixin
 
-from accounts.identity import normalize_mobile, normalize_national_code
+from accounts.identity import (
+    normalize_fida_code,
+    normalize_mobile,
+    normalize_national_code,
+    unique_id_is_valid,
+)
 
 
 def validate_national_code(value: str) -> None:
@@ -282,8 +288,19 @@ class Membership(models.Model):
         return self.prescribing_problem(timezone.localdate()) is None
 
 
+def validate_fida_code(value: str) -> None:
+    normalize_fida_code(value)
+
+
+def validate_unique_id(value: str) -> None:
+    if not unique_id_is_valid(value):
+        raise ValidationError(_("شناسه یکتا معتبر نیست."), code="unique_id")
+
+
 class Patient(models.Model):
-    """The clinical record of a person; newborns without a code are linked to the mother."""
+    """The clinical record of a person, identified as seed 002 §7-1 says: a national code, a
+    FIDA code (foreign nationals), or a unique id this site issues (people without a usable
+    code, and newborns before registration, who are linked to the mother)."""
 
     class Sex(models.TextChoices):
         MALE = "M", _("مرد")
@@ -297,6 +314,12 @@ class Patient(models.Model):
         blank=True,
         validators=[validate_national_code],
     )
+    fida_code = models.CharField(_("کد فیدا"), max_length=12, unique=True, null=True, blank=True,
+                                 validators=[validate_fida_code])
+    unique_id = models.CharField(_("شناسه یکتا"), max_length=13, unique=True, null=True,
+                                 blank=True, validators=[validate_unique_id])
+    # A person without any usable code (§7-1 note 1): the unique id implies no cover.
+    unidentified = models.BooleanField(_("مجهول‌الهویه"), default=False)
     user = models.OneToOneField(
         User,
         on_delete=models.SET_NULL,
@@ -327,17 +350,40 @@ class Patient(models.Model):
         verbose_name_plural = _("بیماران")
         constraints = [
             models.CheckConstraint(
-                condition=Q(national_code__isnull=False) | Q(mother__isnull=False),
-                name="patient_code_or_mother",
-            )
+                condition=Q(national_code__isnull=False) | Q(fida_code__isnull=False)
+                | Q(unique_id__isnull=False),
+                name="patient_has_an_identifier",
+            ),
+            models.CheckConstraint(
+                condition=Q(unidentified=False) | (Q(national_code__isnull=True)
+                                                   & Q(fida_code__isnull=True)),
+                name="patient_unidentified_has_no_code",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.national_code or _('نوزاد')})"
+        return f"{self.full_name} ({self.identifier_value})"
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_newborn(self) -> bool:
+        """Born and linked to the mother, not yet registered with a code of its own."""
+        return bool(self.mother_id) and not self.national_code and not self.fida_code
+
+    @property
+    def identifier_value(self) -> str:
+        return self.national_code or self.fida_code or self.unique_id or ""
+
+    @property
+    def identifier_label(self) -> str:
+        if self.national_code:
+            return str(_("کد ملی"))
+        if self.fida_code:
+            return str(_("کد فیدا"))
+        return str(_("شناسه یکتا"))
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year
@@ -348,6 +394,23 @@ class Patient(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+
+class BlockedNationalCode(models.Model):
+    """A national code the civil registry has blocked (§7-1 note 1): refused everywhere; the
+    person is served under a unique id instead."""
+
+    code = models.CharField(_("کد ملی"), max_length=10, unique=True,
+                            validators=[validate_national_code])
+    reason = models.CharField(_("علت"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("کد ملی مسدود")
+        verbose_name_plural = _("کدهای ملی مسدود")
+
+    def __str__(self) -> str:
+        return self.code
 
 
 def _code_digest(device_key: str, code: str) -> str:
@@ -477,6 +540,11 @@ class AccessLog(models.Model):
         CONSENT_GRANT = "consent.grant", _("ثبت رضایت")
         PAPER_COPY = "prescription.paper", _("چاپ نسخه کاغذی")
         RESULT_READ = "result.read", _("مشاهده نتیجه")
+        # Clinical rules read the patient's current medicines without consent (a safety
+        # check, seed 002 §8-7); the read is logged as such.
+        SAFETY_CHECK = "safety.check", _("بررسی ایمنی داروهای فعلی")
+        MEDICATIONS_READ = "medications.read", _("مشاهده داروهای فعلی بیمار")
+        ADMIN_READ = "admin.read", _("مشاهده در پنل مدیریت")
 
     at = models.DateTimeField(_("زمان"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -491,7 +559,7 @@ class AccessLog(models.Model):
         Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log",
         verbose_name=_("بیمار"),
     )
-    national_code = models.CharField(_("کد ملی"), max_length=10, blank=True)
+    national_code = models.CharField(_("شناسه بیمار"), max_length=16, blank=True)
     action = models.CharField(_("رویداد"), max_length=32, choices=Action.choices)
     target = models.CharField(_("موضوع"), max_length=64, blank=True)
     ip = models.GenericIPAddressField(_("نشانی IP"), null=True, blank=True)

@@ -12,11 +12,19 @@ from django.utils.translation import gettext as _
 
 from accounts import throttle
 from accounts.errors import Invalid, ServiceUnavailable, Throttled
-from accounts.identity import db_id, latin_digits, normalize_mobile, normalize_national_code
+from accounts.identity import (
+    PatientIdentifier,
+    db_id,
+    latin_digits,
+    normalize_mobile,
+    normalize_national_code,
+    parse_patient_identifier,
+)
 from accounts.models import (
     ROLE_FACILITY_KINDS,
     AccessLog,
     ApiToken,
+    BlockedNationalCode,
     Facility,
     Membership,
     Patient,
@@ -55,6 +63,26 @@ def national_code_clean(value: object, *, field: str = "national_code") -> str:
         raise _field_error(field, exc) from None
 
 
+def patient_identifier_clean(value: object, *,
+                             field: str = "national_code") -> PatientIdentifier:
+    """A typed patient identifier (national code, FIDA code or unique id); a national code
+    the civil registry blocked is refused here, wherever a patient is looked up."""
+    try:
+        identifier = parse_patient_identifier(value)
+    except ValidationError as exc:
+        raise _field_error(field, exc) from None
+    if identifier.kind == "national_code":
+        national_code_not_blocked(identifier.value, field=field)
+    return identifier
+
+
+def national_code_not_blocked(code: str, *, field: str = "national_code") -> None:
+    if BlockedNationalCode.objects.filter(code=code).exists():
+        message = _("این کد ملی از سوی ثبت احوال مسدود شده است؛ بیمار را «بدون شناسه» ثبت "
+                    "کنید تا شناسه یکتا بگیرد.")
+        raise Invalid(message, code="blocked_national_code", errors={field: [message]})
+
+
 def mobile_clean(value: object, *, field: str = "mobile") -> str:
     try:
         return normalize_mobile(value)
@@ -78,7 +106,7 @@ def access_log_record(
         actor=actor,
         membership=membership,
         patient=patient,
-        national_code=national_code or (patient.national_code or "" if patient else ""),
+        national_code=national_code or (patient.identifier_value if patient else ""),
         target=target[:64],
         ip=ip,
     )
@@ -93,7 +121,7 @@ def access_log_record_many(
     AccessLog.objects.bulk_create(
         AccessLog(
             action=action, actor=actor, membership=membership, patient=p,
-            national_code=p.national_code or "", target=target[:64], ip=ip,
+            national_code=p.identifier_value, target=target[:64], ip=ip,
         )
         for p in seen.values()
     )

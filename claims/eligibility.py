@@ -27,14 +27,22 @@ class Eligibility:
 
 
 def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
-    """The patient's coverage on `day`, or None when uninsured (they pay everything)."""
-    coverage = (
+    """The patient's coverage on `day`, or None when uninsured (they pay everything).
+
+    A newborn not yet registered is covered by the mother's insurance (§7-1 note 3); its
+    own cover, once it has one, comes first.
+    """
+    holders = [patient.pk]
+    if patient.is_newborn:
+        holders.append(patient.mother_id)
+    coverages = list(
         Coverage.objects.select_related("scheme__insurer")
-        .filter(patient=patient, valid_from__lte=day, scheme__is_active=True)
+        .filter(patient_id__in=holders, valid_from__lte=day, scheme__is_active=True)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .order_by("-valid_from")
-        .first()
     )
+    coverage = next((c for c in coverages if c.patient_id == patient.pk), None) or next(
+        iter(coverages), None)
     if coverage is None:
         return None
     scheme = coverage.scheme

@@ -20,25 +20,15 @@ from prescriptions import selectors as rx_selectors
 from prescriptions.models import Kind
 
 
-def _lookup(membership, query: str):
-    """A national code (with newborns) or a tracking code; open prescriptions only."""
-    text = query.strip()
-    queryset = rx_selectors.open_for_fulfilment(membership)
-    digits = latin_digits(text).replace(" ", "")
-    if digits.isdecimal():
-        code = accounts_services.national_code_clean(digits)
-        return queryset.filter(patient__in=rx_selectors.patients_by_code(code))
-    return queryset.filter(tracking_code=text.upper()[:16])
-
-
 @role_required(*FULFILMENT_ROLES)
 def home(request):
     query = request.GET.get("q", "")
     prescriptions, error, quotes = [], None, {}
     if query:
         try:
-            prescriptions = list(_lookup(request.membership, query)
-                                 .order_by("-created_at")[:rx_selectors.LIST_LIMIT])
+            prescriptions = list(rx_selectors.counter_lookup(viewer=request.membership,
+                                                             query=query)
+                                 [:rx_selectors.LIST_LIMIT])
         except DomainError as exc:
             error = exc.message
         quotes = services.quote_many(prescriptions)

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import patients
 from accounts import services as accounts_services
 from accounts.api import valid
 from accounts.errors import Forbidden, Invalid
@@ -39,8 +40,9 @@ class PatientsApi(APIView):
     @extend_schema(request=PatientIn, responses={201: PatientOut})
     def post(self, request):
         data = valid(PatientIn, request)
-        patient = services.patient_register(
-            national_code=data["national_code"], first_name=data["first_name"],
+        patient = patients.patient_register(
+            national_code=data.get("national_code"), fida_code=data.get("fida_code"),
+            unidentified=data["unidentified"], first_name=data["first_name"],
             last_name=data["last_name"], birth_date=data["birth_date"], sex=data["sex"],
             mobile=data.get("mobile") or "",
             mother_national_code=data.get("mother_national_code") or None,
@@ -95,19 +97,16 @@ class PrescriptionsApi(APIView):
     )
     def get(self, request):
         membership = request.membership
-        queryset = (selectors.open_for_fulfilment(membership) if membership.is_fulfilment
-                    else selectors.prescriptions_visible_to(membership))
-        raw_code = request.query_params.get("national_code")
+        identifier = request.query_params.get("national_code")
         tracking = request.query_params.get("tracking_code")
-        if raw_code:
-            code = accounts_services.national_code_clean(raw_code)
-            queryset = queryset.filter(patient__in=selectors.patients_by_code(code))
-        if tracking:
-            queryset = queryset.filter(tracking_code=tracking.strip().upper()[:16])
-        if membership.is_fulfilment and not (raw_code or tracking):
+        if membership.is_fulfilment and not (identifier or tracking):
             raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
                           errors={"national_code": [_("لازم است.")]})
-        prescriptions = list(queryset.order_by("-created_at")[:selectors.LIST_LIMIT])
+        queryset = selectors.lookup(
+            identifier=identifier, tracking_code=tracking,
+            queryset=(selectors.open_for_fulfilment(membership) if membership.is_fulfilment
+                      else selectors.prescriptions_visible_to(membership)))
+        prescriptions = list(queryset[:selectors.LIST_LIMIT])
         log_reads(request, prescriptions, AccessLog.Action.PRESCRIPTION_LIST,
                   target=tracking or "lookup")
         return Response(PrescriptionOut(prescriptions, many=True).data)
@@ -171,7 +170,7 @@ class HistoryAccessApi(APIView):
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request, national_code):
-        patient = services.patient_by_code(national_code)
+        patient = patients.patient_find(national_code)
         services.consent_request(doctor=request.membership, patient=patient,
                                  ip=client_ip(request))
         return Response({"detail": _("کد تأیید برای بیمار پیامک شد.")},
@@ -184,7 +183,7 @@ class HistoryAccessVerifyApi(APIView):
     @extend_schema(request=CodeIn, responses={200: None})
     def post(self, request, national_code):
         data = valid(CodeIn, request)
-        patient = services.patient_by_code(national_code)
+        patient = patients.patient_find(national_code)
         grant = services.consent_verify(doctor=request.membership, patient=patient,
                                         code=data["code"], ip=client_ip(request))
         return Response({"valid_until": grant.valid_until})
@@ -195,7 +194,7 @@ class HistoryApi(APIView):
 
     @extend_schema(responses={200: PrescriptionOut(many=True)})
     def get(self, request, national_code):
-        patient = services.patient_by_code(national_code)
+        patient = patients.patient_find(national_code)
         prescriptions = list(selectors.history_for(doctor=request.membership, patient=patient)
                              .order_by("-created_at")[:selectors.LIST_LIMIT])
         accounts_services.access_log_record(

@@ -1,14 +1,15 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identity import normalize_national_code
+from accounts.identity import parse_patient_identifier
 from accounts.jalali import parse_jalali_date
 from accounts.models import Membership, Patient, Role
 
 
 class AdmitForm(forms.Form):
     national_code = forms.CharField(
-        label=_("کد ملی بیمار"), max_length=32,
+        label=_("کد ملی، کد فیدا یا شناسه یکتای بیمار"), max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autofocus": True, "dir": "ltr",
                                       "autocomplete": "off"}))
     doctor = forms.ModelChoiceField(label=_("پزشک"), queryset=Membership.objects.none(),
@@ -23,13 +24,30 @@ class AdmitForm(forms.Form):
         self.fields["doctor"].label_from_instance = lambda m: (
             f"{m.user.full_name} ({m.get_specialty_display() or m.get_role_display()})")
 
+    newborn = forms.BooleanField(label=_("نوزاد (با کد ملی مادر)"), required=False)
+
     def clean_national_code(self) -> str:
-        return normalize_national_code(self.cleaned_data["national_code"])
+        return parse_patient_identifier(self.cleaned_data["national_code"]).value
+
+
+class Identity(models.TextChoices):
+    NATIONAL = "national", _("کد ملی")
+    FIDA = "fida", _("کد فیدا (اتباع خارجی)")
+    NEWBORN = "newborn", _("نوزاد (با کد ملی مادر)")
+    UNIDENTIFIED = "unidentified", _("بدون شناسه (مجهول‌الهویه یا کد ملی مسدود)")
 
 
 class PatientForm(forms.Form):
-    national_code = forms.CharField(label=_("کد ملی"), max_length=32,
-                                    widget=forms.TextInput(attrs={"dir": "ltr"}))
+    """Registration at reception under any identity of seed 002 §7-1."""
+
+    identity = forms.ChoiceField(label=_("شناسایی بیمار با"), choices=Identity.choices,
+                                 initial=Identity.NATIONAL, widget=forms.RadioSelect)
+    code = forms.CharField(label=_("کد ملی یا کد فیدا"), max_length=32, required=False,
+                           widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}))
+    mother_code = forms.CharField(label=_("کد ملی مادر (برای نوزاد)"), max_length=32,
+                                  required=False,
+                                  widget=forms.TextInput(attrs={"dir": "ltr",
+                                                                "inputmode": "numeric"}))
     first_name = forms.CharField(label=_("نام"), max_length=100)
     last_name = forms.CharField(label=_("نام خانوادگی"), max_length=100)
     birth_date = forms.CharField(label=_("تاریخ تولد (مثلاً ۱۳۷۰/۰۵/۱۲)"), max_length=12,
@@ -40,8 +58,28 @@ class PatientForm(forms.Form):
     mobile = forms.CharField(label=_("شماره همراه"), max_length=32, required=False,
                              widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "tel"}))
 
-    def clean_national_code(self) -> str:
-        return normalize_national_code(self.cleaned_data["national_code"])
+    def clean(self):
+        data = super().clean()
+        identity = data.get("identity")
+        if identity in (Identity.NATIONAL, Identity.FIDA) and not data.get("code"):
+            self.add_error("code", _("کد را وارد کنید."))
+        if identity == Identity.NEWBORN and not data.get("mother_code"):
+            self.add_error("mother_code", _("کد ملی مادر را وارد کنید."))
+        return data
+
+    def registration(self) -> dict:
+        """The keyword arguments of `patient_register` for the chosen identity."""
+        data = self.cleaned_data
+        identity = data["identity"]
+        return {
+            "national_code": data["code"] if identity == Identity.NATIONAL else None,
+            "fida_code": data["code"] if identity == Identity.FIDA else None,
+            "mother_national_code": data["mother_code"] if identity == Identity.NEWBORN
+            else None,
+            "unidentified": identity == Identity.UNIDENTIFIED,
+            "first_name": data["first_name"], "last_name": data["last_name"],
+            "birth_date": data["birth_date"], "sex": data["sex"], "mobile": data["mobile"],
+        }
 
     def clean_birth_date(self):
         try:

@@ -6,8 +6,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import Forbidden, NotFound
-from accounts.identity import db_id
+from accounts import patients
+from accounts.errors import Forbidden, Invalid, NotFound
+from accounts.identity import db_id, latin_digits
 from accounts.models import Membership, Patient, Role
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
 
@@ -47,7 +48,7 @@ def open_for_fulfilment(membership: Membership) -> QuerySet[Prescription]:
 def prescription_to_fulfil(*, viewer: Membership, tracking_code: str) -> Prescription:
     """A prescription of the counter's kind by its tracking code, whatever its status, so
     that dispensing a cancelled, expired or finished one is answered 409, not 404."""
-    code = str(tracking_code).strip().upper()[:16]
+    code = tracking_code_clean(tracking_code)
     prescription = (prescriptions_base().filter(kind=viewer.kind_served, tracking_code=code)
                     .first() if viewer.is_fulfilment else None)
     if prescription is None:
@@ -62,22 +63,43 @@ def served_by(facility_id: int) -> QuerySet:
 
 
 def prescription_get(*, viewer: Membership, tracking_code: str) -> Prescription:
-    code = str(tracking_code).strip().upper()[:16]
+    code = tracking_code_clean(tracking_code)
     prescription = prescriptions_visible_to(viewer).filter(tracking_code=code).first()
     if prescription is None:
         raise NotFound(_("نسخه پیدا نشد."))
     return prescription
 
 
-def patients_by_code(national_code: str) -> list[Patient]:
-    """The patient with this code and the newborns registered under it (as the mother)."""
-    return list(Patient.objects.filter(Q(national_code=national_code)
-                                       | Q(mother__national_code=national_code,
-                                           national_code__isnull=True)))
+def tracking_code_clean(value: object) -> str:
+    return str(value or "").strip().upper()[:16]
+
+
+def lookup(*, queryset: QuerySet[Prescription], identifier: object = None,
+           tracking_code: object = None) -> QuerySet[Prescription]:
+    """Narrow what a viewer may see (`queryset`) to a patient (any identifier; a mother's code also
+    finds her newborns') and/or a tracking code. Shared by the counter page and the API."""
+    if identifier not in (None, ""):
+        queryset = queryset.filter(patient__in=patients.patients_for_lookup(identifier))
+    if tracking_code not in (None, ""):
+        queryset = queryset.filter(tracking_code=tracking_code_clean(tracking_code))
+    return queryset.order_by("-created_at")
+
+
+def counter_lookup(*, viewer: Membership, query: str) -> QuerySet[Prescription]:
+    """What a pharmacy or paraclinic counter's one search box finds: open prescriptions of
+    its kind for a patient identifier (digits) or a tracking code (anything else)."""
+    text = latin_digits(str(query or "")).strip().replace(" ", "")
+    is_identifier = text.isdecimal()  # tracking codes always carry a letter
+    if not text:
+        raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
+                      errors={"national_code": [_("لازم است.")]})
+    return lookup(queryset=open_for_fulfilment(viewer),
+                  identifier=text if is_identifier else None,
+                  tracking_code=None if is_identifier else text)
 
 
 def visits_base() -> QuerySet[Visit]:
-    return Visit.objects.select_related("patient", "doctor__user", "doctor__practitioner",
+    return Visit.objects.select_related("patient__mother", "doctor__user", "doctor__practitioner",
                                         "scheme__insurer", "facility")
 
 

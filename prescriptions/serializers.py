@@ -14,11 +14,12 @@ class PatientOut(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = ["national_code", "full_name", "age", "sex", "newborn_of"]
+        fields = ["national_code", "fida_code", "unique_id", "unidentified", "full_name", "age",
+                  "sex", "newborn_of"]
 
     def get_newborn_of(self, obj: Patient) -> str | None:
-        """The mother's code when a newborn has no code of its own yet."""
-        return obj.mother.national_code if obj.mother_id and not obj.national_code else None
+        """The mother's identifier while a newborn has no code of its own."""
+        return obj.mother.identifier_value if obj.is_newborn else None
 
 
 def doctor_data(membership) -> dict:
@@ -88,7 +89,11 @@ class PrescriptionOut(serializers.ModelSerializer):
 
 
 class PatientIn(serializers.Serializer):
-    national_code = serializers.CharField(max_length=32)
+    national_code = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                          allow_null=True)
+    fida_code = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                      allow_null=True)
+    unidentified = serializers.BooleanField(required=False, default=False)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     birth_date = serializers.DateField()

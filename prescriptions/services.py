@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import patients, throttle
 from accounts import services as accounts_services
-from accounts import throttle
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
 from accounts.identity import db_id, latin_digits
-from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice, User
+from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
 from prescriptions import money, rules
@@ -39,8 +38,12 @@ TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O,
 
 
 def new_tracking_code() -> str:
-    """10 characters, 50 random bits: unguessable and not sequential."""
-    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+    """10 characters, about 50 random bits: unguessable and not sequential. Never all
+    digits, so a counter's one search box tells it from a national code or FIDA code."""
+    while True:
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+        if not code.isdecimal():
+            return code
 
 
 def new_hid() -> str:
@@ -48,71 +51,7 @@ def new_hid() -> str:
     return str(secrets.randbelow(9 * 10**13) + 10**13)
 
 
-# ---- patients and visits ----
-
-def patient_register(
-    *,
-    national_code: object,
-    first_name: str,
-    last_name: str,
-    birth_date: dt.date,
-    sex: str,
-    mobile: object = "",
-    mother_national_code: object = None,
-) -> Patient:
-    """Register a patient (and their sign-in account when they have a code and a mobile).
-
-    A newborn without a code of its own is registered under the mother's code.
-    """
-    code = accounts_services.national_code_clean(national_code)
-    mobile_number = accounts_services.mobile_clean(mobile) if mobile else ""
-    mother = None
-    if mother_national_code:
-        mother_code = accounts_services.national_code_clean(
-            mother_national_code, field="mother_national_code")
-        mother = Patient.objects.filter(national_code=mother_code).first()
-        if mother is None:
-            raise Invalid(_("مادر با این کد ملی ثبت نشده است."),
-                          errors={"mother_national_code": [_("مادر ثبت نشده است.")]})
-    if birth_date > timezone.localdate():
-        raise Invalid(_("تاریخ تولد در آینده است."),
-                      errors={"birth_date": [_("تاریخ تولد در آینده است.")]})
-    newborn_without_code = mother is not None and code == mother.national_code
-    with transaction.atomic():
-        if not newborn_without_code and Patient.objects.filter(national_code=code).exists():
-            raise Conflict(_("بیماری با این کد ملی قبلاً ثبت شده است."), code="exists")
-        user = None
-        if not newborn_without_code and mobile_number:
-            user, _created = User.objects.get_or_create(
-                national_code=code,
-                defaults={"mobile": mobile_number, "first_name": first_name,
-                          "last_name": last_name},
-            )
-            if not user.password:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-            accounts_services.membership_grant(user=user, role=Role.PATIENT, facility=None,
-                                               notify=False)
-        patient = Patient(
-            national_code=None if newborn_without_code else code, user=user,
-            first_name=first_name, last_name=last_name, birth_date=birth_date, sex=sex,
-            mobile=mobile_number, mother=mother,
-        )
-        try:
-            patient.full_clean(exclude=["user", "mother"])
-        except ValidationError as exc:
-            raise Invalid(_("اطلاعات بیمار نامعتبر است."), errors=exc.message_dict) from None
-        patient.save()
-    return patient
-
-
-def patient_by_code(national_code: object) -> Patient:
-    code = accounts_services.national_code_clean(national_code)
-    patient = Patient.objects.filter(national_code=code).first()
-    if patient is None:
-        raise NotFound(_("بیماری با این کد ملی ثبت نشده است."), code="unknown_patient")
-    return patient
-
+# ---- visits ----
 
 def _doctor_at(facility_id: int, doctor_id: object) -> Membership:
     pk = db_id(doctor_id)
@@ -138,7 +77,7 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
     """Admit a patient into a doctor's queue today; double submits return the same visit."""
     if actor.role not in (Role.RECEPTION, Role.DOCTOR):
         raise Forbidden(_("فقط پذیرش یا پزشک می‌تواند بیمار را پذیرش کند."))
-    patient = patient_by_code(national_code)
+    patient = patients.patient_find(national_code)
     if doctor_id in (None, ""):
         if actor.role != Role.DOCTOR:
             raise Invalid(_("پزشک را انتخاب کنید."), errors={"doctor": [_("لازم است.")]})
@@ -172,7 +111,7 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
 
 
 def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit | None:
-    return (Visit.objects.select_related("patient", "scheme__insurer", "doctor__user",
+    return (Visit.objects.select_related("patient__mother", "scheme__insurer", "doctor__user",
                                          "doctor__practitioner")
             .filter(doctor=doctor, patient=patient, day=day, status=Visit.Status.WAITING)
             .first())

@@ -1,40 +1,66 @@
 """Pages of the prescribing side: reception, the doctor's queue, the patient's own page."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import patients
 from accounts import services as accounts_services
 from accounts.errors import DomainError, NotFound
+from accounts.identity import FIDA_LENGTH
 from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
 from prescriptions import selectors, services
-from prescriptions.forms import AdmitForm, PatientForm
+from prescriptions.forms import AdmitForm, Identity, PatientForm
 
 
-def _admit(request, form: AdmitForm, redirect_to: str):
-    """Shared by reception and doctor: admit, or ask for registration when unknown."""
-    try:
-        admission = services.visit_admit(
-            actor=request.membership, national_code=form.cleaned_data["national_code"],
-            doctor_id=form.cleaned_data["doctor"].pk, ip=client_ip(request))
-    except NotFound:
-        patient_form = PatientForm(initial={"national_code": form.cleaned_data["national_code"]})
-        return render(request, "prescriptions/register_patient.html", {
-            "patient_form": patient_form, "doctor": form.cleaned_data["doctor"],
-            "redirect_to": redirect_to})
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(redirect_to)
+def _registration_page(request, form: PatientForm, doctor_id, redirect_to: str, *,
+                       newborns=(), mother=None, status: int = 200):
+    return render(request, "prescriptions/register_patient.html", {
+        "patient_form": form, "doctor_id": doctor_id, "redirect_to": redirect_to,
+        "newborns": newborns, "mother": mother}, status=status)
+
+
+def _admitted(request, admission, redirect_to: str):
     visit = admission.visit
     text = _("پذیرش شد: {name}، شناسه شباد {hid}") if admission.created else _(
         "این بیمار از پیش در صف است: {name}، شناسه شباد {hid}")
     messages.success(request, text.format(name=visit.patient.full_name,
                                           hid=fa_digits(visit.hid)))
     return redirect(redirect_to)
+
+
+def _admit(request, form: AdmitForm, redirect_to: str):
+    """Shared by reception and doctor: admit, or ask for registration when unknown. With
+    «نوزاد» the code is the mother's: pick one of her newborns or register a new one."""
+    code = form.cleaned_data["national_code"]
+    doctor_id = form.cleaned_data["doctor"].pk
+    try:
+        if form.cleaned_data["newborn"]:
+            mother = patients.patient_find(code, field="mother_national_code")
+            newborn_form = PatientForm(initial={
+                "identity": Identity.NEWBORN, "mother_code": code, "first_name": _("نوزاد"),
+                "last_name": mother.last_name})
+            return _registration_page(request, newborn_form, doctor_id, redirect_to,
+                                      newborns=patients.newborns_of(mother), mother=mother)
+        admission = services.visit_admit(actor=request.membership, national_code=code,
+                                         doctor_id=doctor_id, ip=client_ip(request))
+    except NotFound:
+        if form.cleaned_data["newborn"]:
+            messages.error(request, _("مادر با این کد ثبت نشده است؛ ابتدا مادر را ثبت کنید."))
+            return redirect(redirect_to)
+        identity = Identity.FIDA if len(code) == FIDA_LENGTH else Identity.NATIONAL
+        return _registration_page(request, PatientForm(initial={"identity": identity,
+                                                                "code": code}),
+                                  doctor_id, redirect_to)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(redirect_to)
+    return _admitted(request, admission, redirect_to)
 
 
 def _queue_page(request, template: str, visits, redirect_to: str):
@@ -76,24 +102,21 @@ def register_patient(request):
                    else "prescriptions:reception_home")
     doctor_id = request.POST.get("doctor")
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.patient_register(
-                national_code=data["national_code"], first_name=data["first_name"],
-                last_name=data["last_name"], birth_date=data["birth_date"], sex=data["sex"],
-                mobile=data["mobile"])
-            admission = services.visit_admit(actor=request.membership,
-                                             national_code=data["national_code"],
-                                             doctor_id=doctor_id, ip=client_ip(request))
+            with transaction.atomic():
+                patient = patients.patient_register(**form.registration())
+                admission = services.visit_admit(
+                    actor=request.membership, national_code=patient.identifier_value,
+                    doctor_id=doctor_id, ip=client_ip(request))
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("ثبت و پذیرش شد: {name}، شناسه شباد {hid}").format(
-                name=admission.visit.patient.full_name, hid=fa_digits(admission.visit.hid)))
-            return redirect(redirect_to)
-    return render(request, "prescriptions/register_patient.html",
-                  {"patient_form": form, "doctor_id": doctor_id, "redirect_to": redirect_to},
-                  status=400)
+            if patient.unique_id:
+                messages.info(request, _("شناسه یکتای صادرشده برای {name}: {id}").format(
+                    name=patient.full_name, id=fa_digits(patient.unique_id)),
+                    extra_tags="unique-id")
+            return _admitted(request, admission, redirect_to)
+    return _registration_page(request, form, doctor_id, redirect_to, status=400)
 
 
 @role_required(Role.PATIENT)

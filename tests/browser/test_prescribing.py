@@ -13,7 +13,7 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_d
     # the receptionist admits Ali into Dr Ahmadi's queue at درمانگاه شفا
     sign_in(page, outbox, DEMO["reception"])
     page.wait_for_url("**/reception/")
-    page.get_by_label("کد ملی بیمار").fill(DEMO["patient"][0])
+    page.get_by_label("کد ملی، کد فیدا یا شناسه یکتای بیمار").fill(DEMO["patient"][0])
     page.get_by_label("پزشک").select_option(label="سارا احمدی (پزشک عمومی)")
     page.get_by_role("button", name="پذیرش", exact=True).click()
     assert "پذیرش شد" in page.get_by_role("status").first.inner_text()

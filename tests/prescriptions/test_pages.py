@@ -39,7 +39,7 @@ def test_reception_registers_an_unknown_patient_then_admits(reception):
     assert response.status_code == 200
     assert "این بیمار هنوز ثبت نشده است" in response.content.decode()
     response = reception.post("/patients/register", {
-        "national_code": "0499370899", "first_name": "نگار", "last_name": "کاظمی",
+        "identity": "national", "code": "0499370899", "first_name": "نگار", "last_name": "کاظمی",
         "birth_date": "۱۳۶۹/۰۲/۱۱", "sex": "F", "mobile": "09125550001", "doctor": doctor.pk})
     assert response.status_code == 302
     patient = Patient.objects.get(national_code="0499370899")
@@ -50,7 +50,7 @@ def test_reception_registers_an_unknown_patient_then_admits(reception):
 def test_registration_with_a_bad_date_shows_the_error(reception):
     doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = reception.post("/patients/register", {
-        "national_code": "0499370899", "first_name": "ن", "last_name": "ک",
+        "identity": "national", "code": "0499370899", "first_name": "ن", "last_name": "ک",
         "birth_date": "13/13/13", "sex": "F", "doctor": doctor.pk})
     assert response.status_code == 400
     assert "۱۳۷۰/۰۵/۱۲" in response.content.decode()
@@ -61,6 +61,9 @@ def test_reception_invalid_code_shows_error(reception):
     doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     response = reception.post("/reception/", {"national_code": "1234", "doctor": doctor.pk})
     assert response.status_code == 400
+    assert "کد ملی (۱۰ رقم)، کد فیدا (۱۲ رقم) یا شناسه یکتا (۱۳ رقم)" in response.content.decode()
+    response = reception.post("/reception/", {"national_code": "1234567890",
+                                              "doctor": doctor.pk})
     assert "کد ملی معتبر نیست" in response.content.decode()
 
 

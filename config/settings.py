@@ -225,14 +225,28 @@ LOGGING = {
 
 
 def envdays(name: str, default: str) -> dict[str, int]:
-    """`drug=30,lab=90` -> {"drug": 30, "lab": 90}; a bad value fails at start."""
-    try:
-        pairs = (part.split("=") for part in (os.environ.get(name) or default).split(","))
+    """`drug=30,lab=90` -> {"drug": 30, "lab": 90} over the defaults; a bad value fails at
+    start."""
+
+    def parse(text: str) -> dict[str, int]:
+        pairs = (part.split("=") for part in text.split(",") if part.strip())
         return {key.strip(): int(value) for key, value in pairs}
+
+    try:
+        return {**parse(default), **parse(os.environ.get(name) or "")}
     except ValueError:
         raise ImproperlyConfigured(f"{name} must look like drug=30,lab=90") from None
 
 
 # How long a prescription of each kind can be fulfilled after it is written.
 PRESCRIPTION_VALID_DAYS = envdays("PRESCRIPTION_VALID_DAYS",
-                                  "drug=30,lab=90,imaging=90,physio=90")
+                                  "drug=30,lab=90,imaging=90,physio=90,service=1")
+# Pack codes (TTAC, seed 002 §9-2-7): every pack of a tracked drug needs its code. Off only
+# for a deployment whose drugs are not labelled yet.
+TTAC_REQUIRED = envbool("TTAC_REQUIRED", True)
+# A drug dispensed without a daily dose counts as "in use" this many days (medication
+# profile for the clinical rules), unless its catalog item says otherwise.
+DEFAULT_DAYS_SUPPLY = envint("DEFAULT_DAYS_SUPPLY", 30)
+# How far a counter's clock may run ahead of ours, and how long one service may take.
+DISPENSE_CLOCK_SKEW_SECONDS = envint("DISPENSE_CLOCK_SKEW_SECONDS", 120)
+DISPENSE_MAX_SERVICE_HOURS = envint("DISPENSE_MAX_SERVICE_HOURS", 12)

@@ -16,8 +16,10 @@ def fold(text: str) -> str:
     return " ".join(latin_digits(str(text)).translate(_FOLD).lower().split())
 
 
-def search_text_for(*, code: str, name_fa: str, name_en: str) -> str:
-    return fold(f"{code} {name_fa} {name_en}")[:500]
+def search_text_for(*, code: str, name_fa: str, name_en: str, synonyms: str = "") -> str:
+    """What as-you-type search matches: code, both names and every synonym (brand and
+    common names in either script), folded alike."""
+    return fold(f"{code} {name_fa} {name_en} {synonyms.replace('|', ' ')}")[:1000]
 
 
 # ---- bulk import of national lists ----
@@ -25,7 +27,15 @@ def search_text_for(*, code: str, name_fa: str, name_en: str) -> str:
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
 REQUIRED_COLUMNS = {"code", "name_fa", "unit_price"}
-OPTIONAL_COLUMNS = {"name_en", "form", "strength", "therapeutic_class", "active"}
+OPTIONAL_COLUMNS = {"name_en", "form", "strength", "therapeutic_class", "active", "synonyms",
+                    "pack_size", "tracked", "default_days_supply"}
+BOOLEAN = {"1": True, "true": True, "yes": True, "": None, "0": False, "false": False,
+           "no": False}
+
+
+def _whole(text: str) -> int | None:
+    value = latin_digits((text or "").strip()).replace(",", "")
+    return int(value) if value.isascii() and value.isdigit() else None
 BATCH = 2000
 
 
@@ -50,12 +60,21 @@ def _row_problems(line: int, row: dict, seen: dict[str, int]) -> list[str]:
     if not (price.isascii() and price.isdigit()) or int(price) <= 0 or int(price) > 10**13:
         problems.append(f"line {line}: unit_price {row.get('unit_price')!r} is not a positive "
                         "whole number of Rials")
-    active = (row.get("active") or "1").strip().lower()
-    if active not in {"1", "0", "true", "false", "yes", "no", ""}:
-        problems.append(f"line {line}: active {active!r} is not a boolean")
+    for column in ("active", "tracked"):
+        value = (row.get(column) or "").strip().lower()
+        if value not in BOOLEAN:
+            problems.append(f"line {line}: {column} {value!r} is not a boolean")
+    for column, ceiling in (("pack_size", 100_000), ("default_days_supply", 3650)):
+        raw = (row.get(column) or "").strip()
+        number = _whole(raw)
+        if raw and (number is None or not 0 < number <= ceiling):
+            problems.append(f"line {line}: {column} {raw!r} is not a whole number from 1 "
+                            f"to {ceiling}")
     for name in ("name_fa", "name_en"):
         if len(row.get(name) or "") > 200:
             problems.append(f"line {line}: {name} is longer than 200 characters")
+    if len(row.get("synonyms") or "") > 500:
+        problems.append(f"line {line}: synonyms is longer than 500 characters")
     return problems
 
 
@@ -85,13 +104,20 @@ def catalog_import(lines: Iterable[str], *, kind: str,
             report.errors.extend(problems)
             continue
         name_fa, name_en = row["name_fa"].strip(), row.get("name_en", "").strip()
+        synonyms = "|".join(part.strip() for part in row.get("synonyms", "").split("|")
+                            if part.strip())
+        tracked = BOOLEAN[row.get("tracked", "").strip().lower()]
         parsed.append(CatalogItem(
             kind=kind, code=code, name_fa=name_fa, name_en=name_en,
             form=row.get("form", "").strip()[:50], strength=row.get("strength", "").strip()[:50],
             therapeutic_class=row.get("therapeutic_class", "").strip()[:50],
-            unit_price=int(latin_digits(row["unit_price"].strip()).replace(",", "")),
-            active=row.get("active", "1").strip().lower() in {"1", "true", "yes", ""},
-            search_text=search_text_for(code=code, name_fa=name_fa, name_en=name_en),
+            synonyms=synonyms, unit_price=_whole(row["unit_price"]),
+            pack_size=_whole(row.get("pack_size", "")),
+            ttac_tracked=(kind == "drug") if tracked is None else tracked,
+            default_days_supply=_whole(row.get("default_days_supply", "")),
+            active=BOOLEAN[row.get("active", "").strip().lower()] is not False,
+            search_text=search_text_for(code=code, name_fa=name_fa, name_en=name_en,
+                                        synonyms=synonyms),
         ))
     other_kind = (CatalogItem.objects.filter(code__in=seen.keys()).exclude(kind=kind)
                   .values_list("code", flat=True))
@@ -106,7 +132,8 @@ def catalog_import(lines: Iterable[str], *, kind: str,
             CatalogItem.objects.bulk_create(
                 parsed[start:start + BATCH], update_conflicts=True, unique_fields=["code"],
                 update_fields=["name_fa", "name_en", "form", "strength", "therapeutic_class",
-                               "unit_price", "active", "search_text"],
+                               "synonyms", "unit_price", "pack_size", "ttac_tracked",
+                               "default_days_supply", "active", "search_text"],
             )
             if progress:
                 progress(min(start + BATCH, len(parsed)))

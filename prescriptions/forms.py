@@ -2,7 +2,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identity import parse_patient_identifier
+from accounts.identity import latin_digits, parse_patient_identifier
 from accounts.jalali import parse_jalali_date
 from accounts.models import Membership, Patient, Role
 
@@ -95,21 +95,26 @@ class CodeForm(forms.Form):
 
 
 def items_from_post(post) -> list[dict]:
-    """The item rows of a prescribing form (parallel lists) as API-shaped dicts."""
+    """The item rows of a prescribing form (parallel lists) as API-shaped dicts; a drug row's
+    amount and frequency become the structured `dose`."""
     codes = post.getlist("code")
-    quantities = post.getlist("quantity")
-    dosages = post.getlist("dosage")
-    notes = post.getlist("instructions")
+    columns = {name: post.getlist(name) for name in (
+        "quantity", "dosage", "instructions", "dose_amount", "dose_frequency", "dose_timing")}
+
+    def cell(name: str, index: int) -> str:
+        values = columns[name]
+        return values[index] if index < len(values) else ""
+
     items = []
     for index, code in enumerate(codes[:50]):
-        items.append({
-            "code": code,
-            "quantity": quantities[index] if index < len(quantities) else "",
-            "dosage": dosages[index] if index < len(dosages) else "",
-            "instructions": notes[index] if index < len(notes) else "",
-        })
+        item = {"code": code, "quantity": latin_digits(cell("quantity", index)).strip(),
+                "dosage": cell("dosage", index), "instructions": cell("instructions", index)}
+        amount, frequency = cell("dose_amount", index).strip(), cell("dose_frequency", index)
+        if amount or frequency:
+            item["dose"] = {"amount": amount, "frequency": frequency,
+                            "timing": cell("dose_timing", index)}
+        items.append(item)
     return items
 
 
-DOSAGE_PRESETS = ["هر ۸ ساعت یک عدد", "هر ۱۲ ساعت یک عدد", "روزی یک عدد", "هر ۶ ساعت یک عدد",
-                  "شب‌ها یک عدد", "در صورت درد", "قبل از غذا", "بعد از غذا"]
+DOSE_AMOUNTS = ["نیم", "۱", "۲", "۳", "۱٫۵"]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, Membership, Patient, Specialty
+from prescriptions.dosage import Dose, Frequency, Timing
 
 
 class Kind(models.TextChoices):
@@ -15,6 +16,9 @@ class Kind(models.TextChoices):
     LAB = "lab", _("آزمایش")
     IMAGING = "imaging", _("تصویربرداری")
     PHYSIO = "physio", _("فیزیوتراپی")
+    # Done by the doctor in the office (injection, dressing, ECG, suturing; seed 001 step 5):
+    # performed, and claimed, when the visit is confirmed.
+    SERVICE = "service", _("خدمات پزشک")
 
 
 class CatalogItem(models.Model):
@@ -25,6 +29,7 @@ class CatalogItem(models.Model):
         LAB = "lab", _("آزمایش")
         IMAGING = "imaging", _("تصویربرداری")
         PHYSIO = "physio", _("فیزیوتراپی")
+        SERVICE = "service", _("خدمات پزشک")
         VISIT = "visit", _("ویزیت")
 
     kind = models.CharField(_("نوع"), max_length=10, choices=ItemKind.choices)
@@ -34,9 +39,18 @@ class CatalogItem(models.Model):
     form = models.CharField(_("شکل دارویی"), max_length=50, blank=True)
     strength = models.CharField(_("قدرت"), max_length=50, blank=True)
     therapeutic_class = models.CharField(_("گروه درمانی"), max_length=50, blank=True)
+    synonyms = models.CharField(
+        _("نام‌های دیگر"), max_length=500, blank=True,
+        help_text=_("نام‌های تجاری و رایج به فارسی و لاتین، با | جدا (paracetamol|تایلنول)"))
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد (ریال)"))
+    # TTAC (seed 002 §9-2-7): a tracked drug is dispensed pack by pack, one code per pack.
+    pack_size = models.PositiveIntegerField(_("تعداد در هر بسته"), null=True, blank=True)
+    ttac_tracked = models.BooleanField(_("دارای کد اصالت (TTAC)"), default=True)
+    default_days_supply = models.PositiveSmallIntegerField(
+        _("مدت مصرف پیش‌فرض (روز)"), null=True, blank=True,
+        help_text=_("وقتی دستور مصرف روزانه معلوم نیست، دارو تا این مدت «در مصرف» است."))
     active = models.BooleanField(_("فعال"), default=True)
-    search_text = models.CharField(max_length=500, editable=False, default="")
+    search_text = models.CharField(max_length=1000, editable=False, default="")
 
     class Meta:
         verbose_name = _("قلم فهرست")
@@ -52,7 +66,7 @@ class CatalogItem(models.Model):
         from prescriptions.catalog import search_text_for
 
         self.search_text = search_text_for(code=self.code, name_fa=self.name_fa,
-                                           name_en=self.name_en)
+                                           name_en=self.name_en, synonyms=self.synonyms)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
@@ -60,6 +74,11 @@ class CatalogItem(models.Model):
     @property
     def name(self) -> str:
         return self.name_fa or self.name_en
+
+    @property
+    def is_pack_tracked(self) -> bool:
+        """Whether a dispense of this item needs one authenticity code per pack."""
+        return self.kind == self.ItemKind.DRUG and self.ttac_tracked
 
 
 class Visit(models.Model):
@@ -177,6 +196,14 @@ class PrescriptionItem(models.Model):
     quantity = models.PositiveIntegerField(_("تعداد"))
     dispensed_quantity = models.PositiveIntegerField(_("ارائه شده"), default=0)
     dosage = models.CharField(_("دستور مصرف"), max_length=100, blank=True)
+    # The structured dosage the line above is drawn from (empty for free-text dosage).
+    dose_amount = models.DecimalField(_("مقدار هر نوبت"), max_digits=6, decimal_places=2,
+                                      null=True, blank=True)
+    dose_unit = models.CharField(_("واحد"), max_length=20, blank=True)
+    dose_frequency = models.CharField(_("دفعات مصرف"), max_length=10, blank=True,
+                                      choices=Frequency.choices)
+    dose_timing = models.CharField(_("زمان مصرف"), max_length=16, blank=True,
+                                   choices=Timing.choices)
     instructions = models.CharField(_("توضیحات"), max_length=300, blank=True)
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد"))
     total = models.PositiveBigIntegerField(_("جمع"))
@@ -206,6 +233,12 @@ class PrescriptionItem(models.Model):
     @property
     def remaining(self) -> int:
         return self.quantity - self.dispensed_quantity
+
+    @property
+    def dose(self) -> Dose | None:
+        if self.dose_amount is None or not self.dose_frequency:
+            return None
+        return Dose(self.dose_amount, self.dose_frequency, self.dose_unit, self.dose_timing)
 
 
 class PrescriptionVersion(models.Model):

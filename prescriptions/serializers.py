@@ -1,9 +1,11 @@
 """The contract's shapes: Patient, Visit, Prescription, Item, RuleResult."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
+from prescriptions.dosage import Frequency
 from prescriptions.models import Prescription, PrescriptionItem, Visit
 
 
@@ -55,12 +57,27 @@ class VisitOut(serializers.ModelSerializer):
         return doctor_data(obj.doctor)
 
 
+class DoseOut(serializers.Serializer):
+    amount = serializers.CharField()
+    unit = serializers.CharField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    timing = serializers.CharField()
+
+
 class ItemOut(serializers.ModelSerializer):
+    dose = serializers.SerializerMethodField()
+
     class Meta:
         model = PrescriptionItem
-        fields = ["id", "code", "name", "quantity", "dispensed_quantity", "dosage",
+        fields = ["id", "code", "name", "quantity", "dispensed_quantity", "dosage", "dose",
                   "instructions", "unit_price", "total", "insurer_share", "patient_share",
                   "covered", "rules_tracking_id", "result"]
+
+    @extend_schema_field(DoseOut(allow_null=True))
+    def get_dose(self, obj: PrescriptionItem) -> dict | None:
+        """The structured dosage that `dosage` renders, when it was given as such."""
+        dose = obj.dose
+        return dose.as_dict() if dose else None
 
 
 class PrescriptionOut(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, 
 from claims import services as claims_services
 from claims.eligibility import eligibility_on
 from prescriptions import money, rules
+from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.models import (
     CatalogItem,
     ConsentGrant,
@@ -162,6 +163,7 @@ class ItemInput:
     quantity: int
     dosage: str
     instructions: str
+    dose: Dose | None = None
 
 
 def whole_number(value: object) -> int | None:
@@ -210,10 +212,16 @@ def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
             problems["dosage"] = [_("دستور مصرف حداکثر ۱۰۰ نویسه است.")]
         if not isinstance(instructions, str) or len(instructions) > 300:
             problems["instructions"] = [_("توضیحات حداکثر ۳۰۰ نویسه است.")]
+        dose, dose_problems = dose_clean(raw.get("dose"))
+        problems.update(dose_problems)
         if problems:
             errors[index] = problems
             continue
-        cleaned.append(ItemInput(item, quantity, dosage.strip(), instructions.strip()))
+        if dose is not None and not dose.unit and item is not None:
+            dose = replace(dose, unit=UNIT_FOR_FORM.get(item.form, "عدد"))
+        # A structured dose is shown as its Persian line; free text stays as typed.
+        text = dose.line() if dose is not None else dosage.strip()
+        cleaned.append(ItemInput(item, quantity, text[:100], instructions.strip(), dose))
     if errors:
         first = next(iter(next(iter(errors.values())).values()))[0]
         raise Invalid(first, errors={"items": {str(k): v for k, v in errors.items()}})
@@ -281,6 +289,10 @@ def _write_items(prescription: Prescription, items: list[ItemInput],
             prescription=prescription, catalog_item=entry.item, code=entry.item.code,
             name=entry.item.name, quantity=entry.quantity, dosage=entry.dosage,
             instructions=entry.instructions, unit_price=entry.item.unit_price,
+            dose_amount=entry.dose.amount if entry.dose else None,
+            dose_unit=entry.dose.unit if entry.dose else "",
+            dose_frequency=entry.dose.frequency if entry.dose else "",
+            dose_timing=entry.dose.timing if entry.dose else "",
             total=priced.split.total, insurer_share=priced.split.insurer_share,
             patient_share=priced.split.patient_share, covered=priced.covered,
             rules_tracking_id=rules.new_rules_tracking_id(), position=position,
@@ -294,6 +306,7 @@ def _snapshot(prescription: Prescription, items: list[ItemInput],
     PrescriptionVersion.objects.create(
         prescription=prescription, version=prescription.version,
         items=[{"code": e.item.code, "quantity": e.quantity, "dosage": e.dosage,
+                "dose": e.dose.as_dict() if e.dose else None,
                 "instructions": e.instructions, "unit_price": e.item.unit_price,
                 **p.split.as_dict(), "covered": p.covered}
                for e, p in zip(items, evaluation.lines, strict=True)],

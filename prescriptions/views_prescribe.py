@@ -14,11 +14,12 @@ from accounts.models import AccessLog, Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
 from prescriptions import selectors, services
-from prescriptions.forms import DOSAGE_PRESETS, CodeForm, items_from_post
+from prescriptions.dosage import Frequency, Timing
+from prescriptions.forms import DOSE_AMOUNTS, CodeForm, items_from_post
 from prescriptions.models import Kind, Prescription
 
 TABS = [(Kind.DRUG, _("دارو")), (Kind.LAB, _("آزمایش")), (Kind.IMAGING, _("تصویربرداری")),
-        (Kind.PHYSIO, _("فیزیوتراپی"))]
+        (Kind.PHYSIO, _("فیزیوتراپی")), (Kind.SERVICE, _("خدمات پزشک"))]
 
 
 def _visit_context(request, visit, **extra) -> dict:
@@ -35,7 +36,8 @@ def _visit_context(request, visit, **extra) -> dict:
     context = {
         "visit": visit, "patient": patient, "own_prescriptions": own, "grant": grant,
         "history": history, "tabs": TABS, "active_tab": Kind.DRUG, "rows": [],
-        "dosage_presets": DOSAGE_PRESETS, "code_form": CodeForm(), "editing": None,
+        "dose_amounts": DOSE_AMOUNTS, "frequencies": Frequency.choices,
+        "timings": Timing.choices, "code_form": CodeForm(), "editing": None,
     }
     context.update(extra)
     return context
@@ -141,7 +143,8 @@ def edit(request, tracking_code: str):
         messages.error(request, _("این نسخه دیگر قابل ویرایش نیست."))
         return redirect("prescriptions:visit", visit_id=visit.pk)
     rows = [{"code": i.code, "name": i.name, "quantity": i.quantity, "dosage": i.dosage,
-             "instructions": i.instructions} for i in prescription.items.all()]
+             "dose": i.dose.as_dict() if i.dose else None, "instructions": i.instructions}
+            for i in prescription.items.all()]
     _log_visit_read(request, visit, prescription.tracking_code)
     return render(request, "prescriptions/visit.html", _visit_context(
         request, visit, active_tab=prescription.kind, rows=rows,

@@ -57,7 +57,7 @@
         event.preventDefault();
         (index > 0 ? items[index - 1] : form.querySelector("[data-role=catalog-search]")).focus();
       }
-    } else if (target.matches("input[name=quantity], input[name=dosage], input[name=instructions]")) {
+    } else if (target.matches(".rx-row input, .rx-row select")) {
       if (event.key === "Enter") {  // next item, not a premature submit
         event.preventDefault();
         refresh(form);

@@ -72,3 +72,39 @@ def test_search_returns_at_most_20(demo, tmp_path):
     call_command("import_catalog", write(tmp_path, "code,name_fa,name_en,unit_price\n" + rows),
                  "--kind", "drug", stdout=open("/dev/null", "w"))
     assert len(catalog_search(kind="drug", query="آزمایشی")) == 20
+
+
+@pytest.mark.parametrize("query", ["paracetamol", "استامینوفن", "پارا", "تایلنول", "TYLENOL",
+                                   "acetaminophen"])
+def test_generic_brand_and_common_names_find_acetaminophen(demo, query):
+    assert [i.code for i in catalog_search(kind="drug", query=query)] == ["PARA-500-TAB"]
+
+
+def test_import_takes_synonyms_pack_sizes_and_tracking(db, tmp_path):
+    text = ("code,name_fa,name_en,unit_price,synonyms,pack_size,tracked,default_days_supply\n"
+            "MET-500-TAB,متفورمین,Metformin,3000,glucophage| گلوکوفاژ ,100,,90\n"
+            "GAUZE-1,گاز استریل,Gauze,1000,,,0,\n")
+    call_command("import_catalog", write(tmp_path, text), "--kind", "drug",
+                 stdout=open("/dev/null", "w"))
+    met = CatalogItem.objects.get(code="MET-500-TAB")
+    assert (met.synonyms, met.pack_size, met.ttac_tracked, met.default_days_supply) == (
+        "glucophage|گلوکوفاژ", 100, True, 90)
+    assert not CatalogItem.objects.get(code="GAUZE-1").ttac_tracked
+    assert [i.code for i in catalog_search(kind="drug", query="گلوکو")] == ["MET-500-TAB"]
+
+
+@pytest.mark.parametrize("column, value", [("pack_size", "0"), ("pack_size", "ten"),
+                                           ("tracked", "maybe"),
+                                           ("default_days_supply", "99999")])
+def test_bad_pack_columns_import_nothing(db, tmp_path, capsys, column, value):
+    text = f"code,name_fa,unit_price,{column}\nMET-500-TAB,متفورمین,3000,{value}\n"
+    with pytest.raises(CommandError):
+        call_command("import_catalog", write(tmp_path, text), "--kind", "drug")
+    assert column in capsys.readouterr().err
+    assert not CatalogItem.objects.exists()
+
+
+def test_lab_imports_are_not_pack_tracked(db, tmp_path):
+    call_command("import_catalog", write(tmp_path, "code,name_fa,unit_price\nLAB-X,آزمایش,10\n"),
+                 "--kind", "lab", stdout=open("/dev/null", "w"))
+    assert not CatalogItem.objects.get(code="LAB-X").is_pack_tracked

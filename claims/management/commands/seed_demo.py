@@ -54,25 +54,45 @@ PATIENTS = [
 ]
 
 
-# code, kind, Persian name, Latin name, form, strength, price (Rials)
+# code, kind, Persian name, Latin name, form, strength, price (Rials), and the rest:
+# pack size (TTAC), therapeutic class, synonyms (brand and common names, either script)
 CATALOG = [
     ("AMOX-500-CAP", "drug", "آموکسی‌سیلین ۵۰۰ میلی‌گرم کپسول", "Amoxicillin 500 mg capsule",
-     "capsule", "500 mg", 25000),
+     "capsule", "500 mg", 25000,
+     {"pack_size": 20, "therapeutic_class": "penicillin",
+      "synonyms": "amoxil|آموکسیل|آموکسی سیلین|amoxycillin"}),
     ("PARA-500-TAB", "drug", "استامینوفن ۵۰۰ میلی‌گرم قرص", "Acetaminophen 500 mg tablet",
-     "tablet", "500 mg", 5000),
+     "tablet", "500 mg", 5000,
+     {"pack_size": 20, "therapeutic_class": "analgesic",
+      "synonyms": "paracetamol|پاراستامول|tylenol|تایلنول|acetaminophen"}),
     ("WARF-5-TAB", "drug", "وارفارین ۵ میلی‌گرم قرص", "Warfarin 5 mg tablet", "tablet", "5 mg",
-     12000),
+     12000, {"pack_size": 30, "therapeutic_class": "anticoagulant",
+             "synonyms": "coumadin|کومادین"}),
     ("ASA-80-TAB", "drug", "آسپرین ۸۰ میلی‌گرم قرص", "Aspirin 80 mg tablet", "tablet", "80 mg",
-     2000),
+     2000, {"pack_size": 30, "therapeutic_class": "antiplatelet",
+            "synonyms": "ASA|acetylsalicylic acid|استیل سالیسیلیک اسید|آسپرین بچه"}),
     ("IBU-400-TAB", "drug", "ایبوپروفن ۴۰۰ میلی‌گرم قرص", "Ibuprofen 400 mg tablet", "tablet",
-     "400 mg", 4000),
+     "400 mg", 4000, {"pack_size": 20, "therapeutic_class": "nsaid",
+                      "synonyms": "brufen|بروفن|advil|ادویل|gelofen|ژلوفن"}),
     ("SILD-50-TAB", "drug", "سیلدنافیل ۵۰ میلی‌گرم قرص", "Sildenafil 50 mg tablet", "tablet",
-     "50 mg", 90000),
-    ("LAB-CBC", "lab", "شمارش کامل سلول‌های خون", "Complete blood count", "", "", 150000),
-    ("LAB-FBS", "lab", "قند خون ناشتا", "Fasting blood sugar", "", "", 50000),
-    ("IMG-CXR", "imaging", "رادیوگرافی قفسه سینه (PA)", "Chest X-ray PA", "", "", 400000),
-    ("PHY-SESSION", "physio", "جلسه فیزیوتراپی", "Physiotherapy session", "", "", 300000),
-    ("VISIT-GP", "visit", "ویزیت پزشک عمومی", "GP visit", "", "", 1500000),
+     "50 mg", 90000, {"pack_size": 4, "therapeutic_class": "pde5",
+                      "synonyms": "viagra|ویاگرا"}),
+    ("LAB-CBC", "lab", "شمارش کامل سلول‌های خون", "Complete blood count", "", "", 150000,
+     {"synonyms": "CBC|آزمایش خون"}),
+    ("LAB-FBS", "lab", "قند خون ناشتا", "Fasting blood sugar", "", "", 50000,
+     {"synonyms": "FBS|قند ناشتا|glucose"}),
+    ("IMG-CXR", "imaging", "رادیوگرافی قفسه سینه (PA)", "Chest X-ray PA", "", "", 400000,
+     {"synonyms": "CXR|عکس ریه|گرافی سینه"}),
+    ("PHY-SESSION", "physio", "جلسه فیزیوتراپی", "Physiotherapy session", "", "", 300000, {}),
+    ("SRV-INJECTION", "service", "تزریق عضلانی یا وریدی", "Injection (IM/IV)", "", "", 150000,
+     {"synonyms": "آمپول|تزریق|injection"}),
+    ("SRV-DRESSING", "service", "پانسمان ساده", "Simple dressing", "", "", 250000,
+     {"synonyms": "پانسمان|dressing|زخم"}),
+    ("SRV-ECG", "service", "نوار قلب (ECG)", "Electrocardiogram", "", "", 600000,
+     {"synonyms": "ECG|EKG|الکتروکاردیوگرام|نوار قلب"}),
+    ("SRV-SUTURE", "service", "بخیه تا ۵ سانتی‌متر", "Suturing up to 5 cm", "", "", 900000,
+     {"synonyms": "بخیه|suture|ترمیم زخم"}),
+    ("VISIT-GP", "visit", "ویزیت پزشک عمومی", "GP visit", "", "", 1500000, {}),
 ]
 # item code, max quantity per prescription, covered (for every scheme)
 INSURANCE_RULES = [("AMOX-500-CAP", 30, True), ("PHY-SESSION", 10, True),
@@ -140,11 +160,13 @@ class Command(BaseCommand):
     def extend(self, **context) -> None:
         """The demo catalog and rules of CONTRACT.md."""
         items = {}
-        for code, kind, name_fa, name_en, form, strength, price in CATALOG:
+        for code, kind, name_fa, name_en, form, strength, price, extra in CATALOG:
             items[code], _ = CatalogItem.objects.update_or_create(
                 code=code, defaults={"kind": kind, "name_fa": name_fa, "name_en": name_en,
                                      "form": form, "strength": strength, "unit_price": price,
-                                     "active": True})
+                                     "active": True, "ttac_tracked": kind == "drug",
+                                     "pack_size": None, "therapeutic_class": "",
+                                     "synonyms": "", **extra})
         for code, max_quantity, covered in INSURANCE_RULES:
             InsuranceRule.objects.update_or_create(
                 scheme=None, item=items[code],

@@ -48,8 +48,10 @@ class Dispense(models.Model):
 
 class DispenseLine(models.Model):
     dispense = models.ForeignKey(Dispense, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("قلم"))
+    # Named so the prescribing side can ask "when was this item last given" through the
+    # ORM without importing this app (the medication profile of the clinical rules).
+    item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT,
+                             related_name="dispense_lines", verbose_name=_("قلم"))
     quantity = models.PositiveIntegerField(_("تعداد"))
     uid = models.CharField(_("کد اصالت"), max_length=16, blank=True)
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد روز ارائه"))

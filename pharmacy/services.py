@@ -22,6 +22,7 @@ from claims import services as claims_services
 from claims.eligibility import eligibility_on
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import money, rules
+from prescriptions.medications import Medication, medication_profile, medication_profiles
 from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
 from prescriptions.services import whole_number
 
@@ -104,35 +105,49 @@ _ASK = object()
 
 def quote(*, prescription: Prescription, quantities: dict[int, int] | None = None,
           day: dt.date | None = None, book: rules.RuleBook | None = None,
-          eligibility=_ASK, items: list[PrescriptionItem] | None = None) -> Quote:
-    """Eligibility checked again and insurance rules run again with today's prices."""
+          eligibility=_ASK, items: list[PrescriptionItem] | None = None,
+          profile: list[Medication] | None = None) -> Quote:
+    """Eligibility checked again, and both engines run again with today's prices (§9-2-5):
+    a drug's lines against the patient's current medicines from other prescriptions."""
     day = day or timezone.localdate()
     items = items if items is not None else list(prescription.items.all())
     wanted = quantities if quantities is not None else {i.pk: i.remaining for i in items}
     chosen = [i for i in items if wanted.get(i.pk, 0) > 0]
     if eligibility is _ASK:
         eligibility = eligibility_on(prescription.patient, day)
+    if profile is None:
+        profile = (medication_profile(prescription.patient, day=day,
+                                      exclude_prescription_id=prescription.pk)
+                   if prescription.kind == Kind.DRUG else [])
     scheme_id = eligibility.scheme.pk if eligibility else None
     share = eligibility.patient_share_percent if eligibility else 100
     evaluation = rules.evaluate(
         patient=prescription.patient, doctor=None,
         lines=[rules.Line(i.catalog_item, wanted[i.pk]) for i in chosen],
-        scheme_id=scheme_id, patient_share_percent=share, day=day, book=book)
+        scheme_id=scheme_id, patient_share_percent=share, day=day, book=book,
+        profile=profile)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
     return Quote(scheme_id, eligibility.scheme if eligibility else None, share, evaluation,
                  by_item)
 
 
 def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
-    """Quotes for a lookup page: one rule book and one eligibility answer per patient."""
+    """Quotes for a lookup page: one rule book, one eligibility answer and one medication
+    profile per patient, whatever the number of prescriptions."""
     day = timezone.localdate()
-    book = rules.RuleBook.load(i.catalog_item_id for p in prescriptions for i in p.items.all())
+    profiles = medication_profiles(
+        {p.patient_id for p in prescriptions if p.kind == Kind.DRUG}, day=day)
+    book = rules.RuleBook.load(
+        (i.catalog_item_id for p in prescriptions for i in p.items.all()),
+        {m.item.pk for profile in profiles.values() for m in profile})
     eligibility: dict[int, object] = {}
     for prescription in prescriptions:
         if prescription.patient_id not in eligibility:
             eligibility[prescription.patient_id] = eligibility_on(prescription.patient, day)
     return {p.pk: quote(prescription=p, day=day, book=book,
-                        eligibility=eligibility[p.patient_id]) for p in prescriptions}
+                        eligibility=eligibility[p.patient_id],
+                        profile=[m for m in profiles.get(p.patient_id, [])
+                                 if m.prescription_id != p.pk]) for p in prescriptions}
 
 
 def lines_from_packs(*, item_id: int, quantity: int, codes: list[str]) -> list[dict]:

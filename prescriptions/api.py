@@ -16,6 +16,7 @@ from accounts.web import client_ip
 from prescriptions import selectors, services
 from prescriptions.serializers import (
     CodeIn,
+    MedicationOut,
     PatientIn,
     PatientOut,
     PrescriptionIn,
@@ -201,3 +202,16 @@ class HistoryApi(APIView):
             action=AccessLog.Action.HISTORY_READ, actor=request.user,
             membership=request.membership, patient=patient, ip=client_ip(request))
         return Response(PrescriptionOut(prescriptions, many=True).data)
+
+
+class MedicationsApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(responses={200: MedicationOut(many=True)})
+    def get(self, request, national_code):
+        patient = patients.patient_find(national_code)
+        medications = selectors.current_medications(doctor=request.membership, patient=patient)
+        accounts_services.access_log_record(
+            action=AccessLog.Action.MEDICATIONS_READ, actor=request.user,
+            membership=request.membership, patient=patient, ip=client_ip(request))
+        return Response(MedicationOut(medications, many=True).data)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("patients/<str:national_code>/history-access/verify",
          api.HistoryAccessVerifyApi.as_view(), name="history-access-verify"),
     path("patients/<str:national_code>/history", api.HistoryApi.as_view(), name="history"),
+    path("patients/<str:national_code>/medications", api.MedicationsApi.as_view(),
+         name="medications"),
     path("visits", api.VisitsApi.as_view(), name="visits"),
     path("visits/<int:visit_id>/complete", api.VisitCompleteApi.as_view(), name="visit-complete"),
     path("queue", api.QueueApi.as_view(), name="queue"),

@@ -9,10 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
+from accounts.jalali import fa_digits
 from accounts.models import Membership, Patient
 from prescriptions import money
+from prescriptions.medications import Medication
 from prescriptions.models import (
     CatalogItem,
     ClinicalLimit,
@@ -28,10 +33,16 @@ class RuleResult:
     level: str
     message: str
     items: list[str] = field(default_factory=list)
+    # For a result found against the patient's other medicines: which drug and when
+    # (`{code, name, source: prescribed|dispensed, date}`), never who prescribed it.
+    related: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "level": self.level, "message": self.message,
+        data = {"rule": self.rule, "level": self.level, "message": self.message,
                 "items": list(self.items)}
+        if self.related is not None:
+            data["related"] = self.related
+        return data
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,42 @@ def new_rules_tracking_id() -> str:
     return "R" + "".join(secrets.choice("0123456789") for _ in range(15))
 
 
+def _across(lines: list[Line], profile: Sequence[Medication],
+            book: RuleBook) -> list[RuleResult]:
+    """The new lines against the patient's current medicines: the same drug or class again
+    is a warning; an interaction keeps its own level. One result per pair."""
+    results: list[RuleResult] = []
+    seen: set[tuple[str, int, int]] = set()
+
+    def add(rule: str, level: str, message: str, line: Line, med: Medication) -> None:
+        key = (rule, line.item.pk, med.item.pk)
+        if key not in seen:
+            seen.add(key)
+            results.append(RuleResult(rule, level, message,
+                                      sorted({line.item.code, med.item.code}), med.related()))
+
+    pairs = {}
+    for rule in book.interactions:
+        pairs[(rule.item_a_id, rule.item_b_id)] = rule
+        pairs[(rule.item_b_id, rule.item_a_id)] = rule
+    for line in lines:
+        for med in profile:
+            name = line.item.name
+            if med.item.pk == line.item.pk:
+                add("clinical.duplicate_therapy", RuleLevel.WARNING,
+                    f"تکرار درمان: «{name}» {med.described()}.", line, med)
+            elif line.item.therapeutic_class and (
+                    line.item.therapeutic_class == med.item.therapeutic_class):
+                add("clinical.duplicate_class", RuleLevel.WARNING,
+                    f"«{name}» هم‌گروه داروی فعلی بیمار است: «{med.item.name}» "
+                    f"{med.described()}.", line, med)
+            rule = pairs.get((line.item.pk, med.item.pk))
+            if rule is not None:
+                add("clinical.interaction", rule.level,
+                    f"{rule.message} «{med.item.name}» {med.described()}.", line, med)
+    return results
+
+
 @dataclass
 class RuleBook:
     """The rules that concern a set of items, loaded in three queries; reusable across
@@ -80,14 +127,18 @@ class RuleBook:
     limits: list[ClinicalLimit]
 
     @classmethod
-    def load(cls, item_ids) -> RuleBook:
+    def load(cls, item_ids, other_ids=()) -> RuleBook:
+        """Rules for the new items, and interactions between them and `other_ids` (the
+        patient's current medicines)."""
         ids = list(set(item_ids))
         if not ids:
             return cls([], [], [])
+        every = list(set(ids) | set(other_ids))
         return cls(
             list(InsuranceRule.objects.filter(item_id__in=ids, active=True)),
-            list(InteractionRule.objects.filter(active=True, item_a_id__in=ids,
-                                                item_b_id__in=ids)
+            list(InteractionRule.objects.filter(active=True)
+                 .filter(Q(item_a_id__in=ids, item_b_id__in=every)
+                         | Q(item_b_id__in=ids, item_a_id__in=every))
                  .select_related("item_a", "item_b")),
             list(ClinicalLimit.objects.filter(active=True, item_id__in=ids)),
         )
@@ -113,12 +164,18 @@ def evaluate(
     patient_share_percent: int,
     day: dt.date,
     book: RuleBook | None = None,
+    profile: Sequence[Medication] = (),
 ) -> Evaluation:
-    """Run both engines over the lines and price them. A constant number of queries."""
+    """Run both engines over the lines and price them. A constant number of queries.
+
+    `profile` is the patient's current medicines: the clinical rules run over the new
+    lines together with them (a duplicate across prescriptions is a warning).
+    """
     results: list[RuleResult] = []
     item_ids = [line.item.pk for line in lines]
     insured = scheme_id is not None
-    book = book if book is not None else RuleBook.load(item_ids)
+    book = book if book is not None else RuleBook.load(
+        item_ids, [m.item.pk for m in profile])
     rules = book.insurance_for(scheme_id)
     present = set(item_ids)
 
@@ -148,6 +205,7 @@ def evaluate(
         if rule.item_a_id in present and rule.item_b_id in present:
             results.append(RuleResult("clinical.interaction", rule.level, rule.message,
                                       [rule.item_a.code, rule.item_b.code]))
+    results.extend(_across(lines, profile, book))
 
     # Clinical: age, sex and dose limits.
     age = patient.age_on(day)
@@ -171,6 +229,15 @@ def evaluate(
                 results.append(RuleResult("clinical.max_dose", limit.level, limit.message or
                                f"مقدار «{line.item.name}» بیش از {limit.max_quantity} است.",
                                [code]))
+            elif limit.max_quantity is not None:
+                current = [m for m in profile if m.item.pk == limit.item_id]
+                together = line.quantity + sum(m.quantity for m in current)
+                if current and together > limit.max_quantity:
+                    results.append(RuleResult(
+                        "clinical.max_dose", limit.level,
+                        f"مجموع «{line.item.name}» با داروهای فعلی بیمار "
+                        f"({fa_digits(together)}) بیش از {fa_digits(limit.max_quantity)} است.",
+                        [code], current[0].related()))
 
     # Insurance: limits, specialty, coverage; then the split per line.
     priced: list[PricedLine] = []

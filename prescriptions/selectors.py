@@ -10,6 +10,7 @@ from accounts import patients
 from accounts.errors import Forbidden, Invalid, NotFound
 from accounts.identity import db_id, latin_digits
 from accounts.models import Membership, Patient, Role
+from prescriptions.medications import Medication, medication_profile
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
 
 LIST_LIMIT = 200
@@ -129,6 +130,13 @@ def history_for(*, doctor: Membership, patient: Patient) -> QuerySet[Prescriptio
         raise Forbidden(_("برای دیدن سوابق، رضایت پیامکی بیمار لازم است."),
                         code="consent_required")
     return prescriptions_base().filter(patient=patient)
+
+
+def current_medications(*, doctor: Membership, patient: Patient) -> list[Medication]:
+    """The full «داروهای فعلی بیمار» panel, prescribers and all: only under a live consent
+    grant (the rules' safety check sees the same list without one, but discloses less)."""
+    history_for(doctor=doctor, patient=patient)  # raises without consent
+    return medication_profile(patient)
 
 
 def catalog_search(*, kind: str, query: str, limit: int = 20) -> list[CatalogItem]:

@@ -145,3 +145,18 @@ class PrescriptionPatchIn(serializers.Serializer):
 class CodeIn(serializers.Serializer):
     code = serializers.CharField(max_length=16)
 
+
+
+class MedicationOut(serializers.Serializer):
+    """One of the patient's current medicines, as the consented panel shows it."""
+
+    code = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    source = serializers.ChoiceField(choices=["prescribed", "dispensed"])
+    date = serializers.DateField(source="on")
+    until = serializers.DateField()
+    quantity = serializers.IntegerField()
+    dosage = serializers.CharField()
+    tracking_code = serializers.CharField()
+    prescriber = serializers.CharField()
+    facility = serializers.CharField()

@@ -23,6 +23,7 @@ from claims import services as claims_services
 from claims.eligibility import eligibility_on
 from prescriptions import money, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
+from prescriptions.medications import medication_profile, safety_check_log
 from prescriptions.models import (
     CatalogItem,
     ConsentGrant,
@@ -243,21 +244,31 @@ def note_clean(note: object) -> str:
     return note.strip()
 
 
-def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput],
-              day: dt.date) -> rules.Evaluation:
+def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput], day: dt.date,
+              kind: str, editing: int | None = None, preview: bool = False
+              ) -> rules.Evaluation:
+    """Both engines over the new items; drugs also against the patient's current medicines
+    from every prescriber (no consent needed: a safety check, logged as such)."""
+    profile = (medication_profile(visit.patient, day=day, exclude_prescription_id=editing)
+               if kind == Kind.DRUG else [])
+    safety_check_log(membership=doctor, patient=visit.patient, profile=profile, dedupe=preview)
     return rules.evaluate(
         patient=visit.patient, doctor=doctor,
         lines=[rules.Line(i.item, i.quantity) for i in items],
         scheme_id=visit.scheme_id, patient_share_percent=visit.patient_share_percent, day=day,
+        profile=profile,
     )
 
 
 def prescription_preview(*, doctor: Membership, visit: Visit, kind: object,
-                         items: object) -> rules.Evaluation:
+                         items: object, editing: str = "") -> rules.Evaluation:
     """The rule results and cost split the doctor sees before registering."""
     kind = kind_clean(kind)
     cleaned = items_clean(items, kind=kind)
-    return _evaluate(visit=visit, doctor=doctor, items=cleaned, day=timezone.localdate())
+    editing_id = (Prescription.objects.filter(tracking_code=editing, doctor__user_id=doctor.user_id)
+                  .values_list("pk", flat=True).first() if editing else None)
+    return _evaluate(visit=visit, doctor=doctor, items=cleaned, day=timezone.localdate(),
+                     kind=kind, editing=editing_id, preview=True)
 
 
 def _require_prescriber(doctor: Membership) -> None:
@@ -339,7 +350,7 @@ def prescription_create(
     cleaned = items_clean(items, kind=kind)
     note = note_clean(note)
     today = timezone.localdate()
-    evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today)
+    evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today, kind=kind)
     _approve(evaluation, bool(override_warnings))
     with transaction.atomic():
         for _attempt in range(5):
@@ -394,7 +405,7 @@ def prescription_update(
         locked = _lock_own(doctor, prescription)
         visit = Visit.objects.select_related("patient").get(pk=locked.visit_id)
         evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned,
-                               day=timezone.localdate())
+                               day=timezone.localdate(), kind=locked.kind, editing=locked.pk)
         _approve(evaluation, bool(override_warnings))
         locked.items.all().delete()
         _write_items(locked, cleaned, evaluation)

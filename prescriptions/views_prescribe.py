@@ -28,14 +28,19 @@ def _visit_context(request, visit, **extra) -> dict:
     own = list(selectors.prescriptions_visible_to(membership).filter(patient=patient)
                .order_by("-created_at")[:30])
     grant = services.consent_live(doctor=membership, patient=patient)
-    history = []
+    history, medications = [], []
     if grant:
         history = list(selectors.history_for(doctor=membership, patient=patient)
                        .exclude(doctor__user_id=membership.user_id)
                        .order_by("-created_at")[:50])
+        medications = selectors.current_medications(doctor=membership, patient=patient)
+        accounts_services.access_log_record(
+            action=AccessLog.Action.MEDICATIONS_READ, actor=request.user,
+            membership=membership, patient=patient, ip=client_ip(request))
     context = {
         "visit": visit, "patient": patient, "own_prescriptions": own, "grant": grant,
-        "history": history, "tabs": TABS, "active_tab": Kind.DRUG, "rows": [],
+        "history": history, "medications": medications, "tabs": TABS,
+        "active_tab": Kind.DRUG, "rows": [],
         "dose_amounts": DOSE_AMOUNTS, "frequencies": Frequency.choices,
         "timings": Timing.choices, "code_form": CodeForm(), "editing": None,
     }
@@ -87,7 +92,7 @@ def preview(request, visit_id: int):
         try:
             context["evaluation"] = services.prescription_preview(
                 doctor=request.membership, visit=visit, kind=request.POST.get("kind"),
-                items=items)
+                items=items, editing=request.POST.get("tracking_code", ""))
         except DomainError as exc:
             context["error"] = exc.message
     return render(request, "prescriptions/_preview.html", context)
@@ -119,7 +124,8 @@ def prescribe(request, visit_id: int):
         if isinstance(exc, RulesRejected):
             try:
                 evaluation = services.prescription_preview(
-                    doctor=request.membership, visit=visit, kind=kind, items=items)
+                    doctor=request.membership, visit=visit, kind=kind, items=items,
+                    editing=tracking_code)
             except DomainError:
                 evaluation = None
         context = _visit_context(

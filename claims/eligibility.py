@@ -4,12 +4,19 @@ the national insured-persons service can replace the backend behind the same fun
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from django.db.models import Q
 
 from accounts.models import Patient
 from claims.models import Coverage, Insurer, Scheme
+
+
+def new_hid() -> str:
+    """A 14-digit HID (شناسه شباد) for one encounter: a visit, or a pharmacy or paraclinic
+    service. Uniqueness is the database's job (the caller retries on a clash)."""
+    return str(secrets.randbelow(9 * 10**13) + 10**13)
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ class ClaimLine(models.Model):
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
     service_date = models.DateField(_("تاریخ خدمت"))
+    # The HID of the encounter that served it: the visit's, or the dispense's own (§9-2-6).
+    hid = models.CharField(_("شناسه شباد"), max_length=20, blank=True)
     status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices,
                               default=Status.UNSENT)
     created_at = models.DateTimeField(_("زمان ثبت"), auto_now_add=True)

@@ -25,6 +25,7 @@ def claim_line_record(
     visit=None,
     prescription=None,
     item=None,
+    hid: str = "",
 ) -> ClaimLine | None:
     """Record one claim line, once per source event; nothing for uninsured patients."""
     if scheme is None:
@@ -35,7 +36,7 @@ def claim_line_record(
                 facility=facility, scheme=scheme, source=source, code=code, quantity=quantity,
                 unit_price=unit_price, total=total, insurer_share=insurer_share,
                 patient_share=patient_share, service_date=service_date, visit=visit,
-                prescription=prescription, item=item,
+                prescription=prescription, item=item, hid=hid,
             )
     except IntegrityError:
         return ClaimLine.objects.filter(source=source).first()

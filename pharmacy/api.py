@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.api import valid
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, roles
-from pharmacy import selectors, services
+from pharmacy import results, selectors, services
 from pharmacy.serializers import DispenseIn, DispenseOut, ResultIn
 from prescriptions.selectors import prescription_to_fulfil
 from prescriptions.serializers import ItemOut
@@ -27,7 +27,8 @@ class DispenseApi(APIView):
         outcome = services.dispense_record(
             membership=request.membership, prescription=prescription, lines=data["lines"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
-            started_at=data.get("started_at"))
+            started_at=data.get("started_at"), payment=data.get("payment"),
+            acknowledgement=services.Acknowledgement(given=data["acknowledge_warnings"]))
         dispense = selectors.dispense_get(viewer=request.membership,
                                           dispense_id=outcome.dispense.pk)
         response = Response(DispenseOut(dispense).data, status=status.HTTP_201_CREATED)
@@ -44,6 +45,6 @@ class ResultsApi(APIView):
         data = valid(ResultIn, request)
         prescription = prescription_to_fulfil(viewer=request.membership,
                                              tracking_code=tracking_code)
-        item = services.result_record(membership=request.membership, prescription=prescription,
+        item = results.result_record(membership=request.membership, prescription=prescription,
                                       item_id=data["item"], result=data["result"])
         return Response(ItemOut(item).data, status=status.HTTP_201_CREATED)

@@ -24,9 +24,21 @@ class Dispense(models.Model):
     patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
     total = models.PositiveBigIntegerField(_("جمع"), default=0)
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار (ریال)"), default=0)
     status_after = models.CharField(_("وضعیت نسخه پس از ارائه"), max_length=20,
                                     choices=Prescription.Status.choices)
+    # The pharmacy encounter's own HID, from the eligibility check at dispensing (§9-2-6).
+    hid = models.CharField(_("شناسه شباد"), max_length=20, blank=True)
+    # The rules' answer on the day of dispensing, kept with the dispense (§9-2-6).
+    rule_results = models.JSONField(_("نتیجه قواعد روز ارائه"), default=list, blank=True)
+    rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
+    warnings_acknowledged = models.BooleanField(_("هشدارها را ارائه‌دهنده تأیید کرد"),
+                                                default=False)
+    payment_method = models.CharField(_("روش پرداخت"), max_length=8, blank=True,
+                                      choices=[("cash", _("نقدی")), ("card", _("کارت"))])
+    payment_terminal = models.CharField(_("شناسه پایانه فروشگاهی"), max_length=32, blank=True)
+    payment_reference = models.CharField(_("شماره پیگیری پرداخت"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("شروع خدمت"))
     ended_at = models.DateTimeField(_("پایان خدمت"), default=timezone.now)
 
@@ -40,10 +52,19 @@ class Dispense(models.Model):
             models.UniqueConstraint(fields=["facility", "idempotency_key"],
                                     condition=~Q(idempotency_key=""),
                                     name="dispense_idempotency_once"),
+            models.UniqueConstraint(fields=["hid"], condition=~Q(hid=""),
+                                    name="dispense_hid_once"),
         ]
 
     def __str__(self) -> str:
         return f"{self.prescription_id} @ {self.facility_id}"
+
+    @property
+    def payment(self) -> dict | None:
+        if not self.payment_method:
+            return None
+        return {"method": self.payment_method, "terminal_id": self.payment_terminal,
+                "reference": self.payment_reference}
 
 
 class DispenseLine(models.Model):
@@ -57,6 +78,8 @@ class DispenseLine(models.Model):
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد روز ارائه"))
     total = models.PositiveBigIntegerField(_("جمع"))
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    # What a supplementary insurer pays of the patient's part (0 while none is set up).
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
 
     class Meta:

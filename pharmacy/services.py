@@ -1,7 +1,9 @@
-"""Fulfilment verbs: quote at today's prices, dispense (race-safe), record results.
+"""Fulfilment verbs: quote at today's prices and rules, dispense (race-safe).
 
 Over-dispensing is impossible by construction: the prescription row is locked, each item's
-counter moves by a conditional UPDATE, and a CHECK constraint backs both.
+counter moves by a conditional UPDATE, and a CHECK constraint backs both. Every dispense
+keeps the rules' answer of its day (§9-2-6), its own HID from the eligibility check, the
+pack codes (§9-2-7) and how the patient paid (§7-8, §7-9).
 """
 
 from __future__ import annotations
@@ -9,21 +11,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, Invalid, NotFound, RulesRejected
-from accounts.identity import db_id, latin_digits
+from accounts.identity import db_id
 from accounts.models import Membership
 from claims import services as claims_services
-from claims.eligibility import eligibility_on
+from claims.eligibility import eligibility_on, new_hid
+from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import money, rules
-from prescriptions.medications import Medication, medication_profile, medication_profiles
-from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
+from prescriptions.medications import (
+    Medication,
+    medication_profile,
+    medication_profiles,
+    safety_check_log,
+)
+from prescriptions.models import Kind, Prescription, PrescriptionItem
 from prescriptions.services import whole_number
 
 MAX_LINES = 100
@@ -37,22 +47,23 @@ class LineInput:
     uid: str
 
 
+@dataclass(frozen=True)
+class Payment:
+    method: str  # "cash" or "card"
+    terminal_id: str = ""
+    reference: str = ""
+
+
 @dataclass
 class Quote:
-    """What each item costs today and who pays what (§9-2-5), for the counter page."""
+    """What each item costs today, who pays what (§9-2-5) and what the rules say now."""
 
     scheme_id: int | None
     scheme: object | None
     patient_share_percent: int
     evaluation: rules.Evaluation
     by_item: dict[int, rules.PricedLine]
-
-
-def pack_code_clean(value: object) -> str:
-    code = latin_digits(str(value or "")).strip().replace(" ", "").replace("-", "")
-    if not (len(code) == 16 and code.isascii() and code.isdigit()):
-        raise ValueError(code)
-    return code
+    profile: list[Medication]
 
 
 def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
@@ -83,7 +94,7 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
                 problems["uid"] = [_("کد اصالت فقط برای دارو است.")]
             else:
                 try:
-                    uid = pack_code_clean(line.get("uid"))
+                    uid = packs.pack_code_clean(line.get("uid"))
                 except ValueError:
                     problems["uid"] = [_("کد اصالت باید ۱۶ رقم باشد.")]
                 else:
@@ -98,6 +109,55 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
         first = next(iter(next(iter(errors.values())).values()))[0]
         raise Invalid(first, errors={"lines": errors})
     return cleaned
+
+
+def _packs_check(lines: list[LineInput], items: dict[int, PrescriptionItem]) -> None:
+    """Before anything is locked: every line of a tracked drug is one pack with its code."""
+    errors = {}
+    for index, line in enumerate(lines):
+        item = items.get(line.item_id)
+        problems = packs.line_problems(item, quantity=line.quantity, uid=line.uid) if item else {}
+        if problems:
+            errors[str(index)] = problems
+    if errors:
+        first = next(iter(next(iter(errors.values())).values()))[0]
+        raise Invalid(first, code="pack_code", errors={"lines": errors})
+
+
+def payment_clean(raw: object) -> Payment | None:
+    """How the patient paid their share: cash, or card with the POS terminal id (§7-9)."""
+    if raw in (None, "", {}):
+        return None
+    if not isinstance(raw, dict):
+        raise Invalid(_("پرداخت باید یک شیء باشد."), errors={"payment": [_("نامعتبر")]})
+    method = raw.get("method")
+    terminal = str(raw.get("terminal_id") or "").strip()
+    reference = str(raw.get("reference") or "").strip()
+    errors: dict[str, list[str]] = {}
+    if method not in ("cash", "card"):
+        errors["payment.method"] = [_("روش پرداخت cash یا card است.")]
+    if method == "card" and not terminal:
+        errors["payment.terminal_id"] = [_("شناسه پایانه فروشگاهی برای پرداخت با کارت لازم است.")]
+    if terminal and not (terminal.isascii() and terminal.isalnum() and len(terminal) <= 32):
+        errors["payment.terminal_id"] = [_("شناسه پایانه حداکثر ۳۲ حرف و رقم لاتین است.")]
+    if len(reference) > 64:
+        errors["payment.reference"] = [_("شماره پیگیری پرداخت حداکثر ۶۴ نویسه است.")]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors=errors)
+    return Payment(method, terminal if method == "card" else "", reference)
+
+
+def started_at_clean(value: dt.datetime | None) -> dt.datetime:
+    """When the service began, as the counter says: within a small skew of our clock
+    ahead, and not longer ago than one service can take."""
+    now = timezone.now()
+    if value is None:
+        return now
+    skew = timedelta(seconds=settings.DISPENSE_CLOCK_SKEW_SECONDS)
+    if value > now + skew or value < now - timedelta(hours=settings.DISPENSE_MAX_SERVICE_HOURS):
+        message = _("زمان شروع خدمت با ساعت سامانه نمی‌خواند.")
+        raise Invalid(message, code="started_at", errors={"started_at": [message]})
+    return min(value, now)
 
 
 _ASK = object()
@@ -128,7 +188,7 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         profile=profile)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
     return Quote(scheme_id, eligibility.scheme if eligibility else None, share, evaluation,
-                 by_item)
+                 by_item, profile)
 
 
 def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
@@ -150,19 +210,6 @@ def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
                                  if m.prescription_id != p.pk]) for p in prescriptions}
 
 
-def lines_from_packs(*, item_id: int, quantity: int, codes: list[str]) -> list[dict]:
-    """The counter page sends a quantity and the pack codes scanned for it: one line per
-    pack, the quantity shared out evenly (any remainder on the first pack)."""
-    if not codes:
-        return [{"item": item_id, "quantity": quantity}]
-    if len(codes) > quantity:
-        raise Invalid(_("تعداد کدهای اصالت از تعداد اقلام بیشتر است."),
-                      errors={"uid": [_("کدها بیش از تعداد است.")]})
-    share, extra = divmod(quantity, len(codes))
-    return [{"item": item_id, "quantity": share + (extra if i == 0 else 0), "uid": code}
-            for i, code in enumerate(codes)]
-
-
 class _PackReused(Exception):
     def __init__(self, uids: list[str]) -> None:
         self.uids = uids
@@ -176,8 +223,19 @@ def _flag_reuse(*, membership: Membership, prescription: Prescription, uids: lis
         for uid in uids)
 
 
-def _perform(*, locked: Prescription, membership: Membership, lines: list[LineInput],
-             key: str, started_at: dt.datetime | None) -> Dispense:
+@dataclass(frozen=True)
+class Acknowledgement:
+    """Warnings at the counter: the page requires the pharmacist to confirm them; the API
+    records whether the caller did."""
+
+    required: bool = False
+    given: bool = False
+
+
+def perform_locked(*, locked: Prescription, membership: Membership, lines: list[LineInput],
+                   key: str = "", started_at: dt.datetime | None = None,
+                   payment: Payment | None = None,
+                   acknowledgement: Acknowledgement = Acknowledgement()) -> Dispense:
     """Give or perform `lines` against a prescription whose row the caller has locked."""
     today = timezone.localdate()
     if locked.status == Prescription.Status.CANCELLED:
@@ -186,7 +244,7 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
         raise Conflict(_("همه اقلام این نسخه پیش‌تر ارائه شده است."), code="dispensed")
     if locked.status == Prescription.Status.EXPIRED or locked.valid_until < today:
         raise Conflict(_("مهلت اعتبار این نسخه گذشته است."), code="expired")
-    if not Visit.objects.filter(pk=locked.visit_id, hid=locked.hid).exists():
+    if locked.visit.hid != locked.hid:
         raise Conflict(_("شناسه شباد نسخه معتبر نیست."), code="hid")
     items = {i.pk: i for i in locked.items.select_related("catalog_item")}
     wanted: dict[int, int] = defaultdict(int)
@@ -206,14 +264,26 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
                                .values_list("uid", flat=True)))
     priced = quote(prescription=locked, quantities=dict(wanted), day=today,
                    items=list(items.values()))
-    if priced.evaluation.rejected:
-        raise RulesRejected(_("قواعد بیمه در روز ارائه، این اقلام را نمی‌پذیرند."),
-                            code="rules_reject", rule_results=priced.evaluation.result_dicts())
+    safety_check_log(membership=membership, patient=locked.patient, profile=priced.profile)
+    evaluation = priced.evaluation
+    if evaluation.rejected:
+        raise RulesRejected(_("قواعد در روز ارائه، این اقلام را نمی‌پذیرند."),
+                            code="rules_reject", rule_results=evaluation.result_dicts())
+    if evaluation.has_warnings and acknowledgement.required and not acknowledgement.given:
+        raise RulesRejected(_("هشدارهای این نسخه را بخوانید و تأیید کنید."),
+                            code="rules_warning", rule_results=evaluation.result_dicts())
+    # The pharmacy encounter's own HID, from the eligibility check of this day.
     dispense = Dispense.objects.create(
-        prescription=locked, facility_id=membership.facility_id, membership=membership,
+        hid=new_hid(), prescription=locked, facility_id=membership.facility_id,
+        membership=membership,
         idempotency_key=key, scheme_id=priced.scheme_id,
         patient_share_percent=priced.patient_share_percent, status_after=locked.status,
-        started_at=started_at or timezone.now(),
+        started_at=started_at or timezone.now(), rule_results=evaluation.result_dicts(),
+        rules_tracking_id=rules.new_rules_tracking_id(),
+        warnings_acknowledged=acknowledgement.given and evaluation.has_warnings,
+        payment_method=payment.method if payment else "",
+        payment_terminal=payment.terminal_id if payment else "",
+        payment_reference=payment.reference if payment else "",
     )
     for item_id, quantity in wanted.items():
         moved = PrescriptionItem.objects.filter(
@@ -234,7 +304,9 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
     DispenseLine.objects.bulk_create(new_lines)
     totals = money.total_of(money.Split(n.total, n.insurer_share, n.patient_share)
                             for n in new_lines)
-    fully = not locked.items.filter(dispensed_quantity__lt=F("quantity")).exists()
+    # Under the row lock nobody else moves these counters: what is left is known here.
+    fully = all(i.dispensed_quantity + wanted.get(i.pk, 0) >= i.quantity
+                for i in items.values())
     locked.status = (Prescription.Status.DISPENSED if fully
                      else Prescription.Status.PARTIALLY_DISPENSED)
     locked.updated_at = timezone.now()
@@ -250,13 +322,12 @@ def _perform(*, locked: Prescription, membership: Membership, lines: list[LineIn
         lines=[{"source": f"dispense-line:{line.pk}", "code": line.item.code,
                 "quantity": line.quantity, "unit_price": line.unit_price, "total": line.total,
                 "insurer_share": line.insurer_share, "patient_share": line.patient_share,
-                "prescription": locked, "item": line.item}
-               for line in DispenseLine.objects.filter(dispense=dispense).select_related(
-                   "item")])
+                "prescription": locked, "item": line.item, "hid": dispense.hid}
+               for line in new_lines])
     return dispense
 
 
-def _check_fulfiller(membership: Membership, prescription: Prescription) -> None:
+def check_fulfiller(membership: Membership, prescription: Prescription) -> None:
     if not membership.is_fulfilment or prescription.kind != membership.kind_served:
         raise NotFound(_("نسخه پیدا نشد."))
 
@@ -268,22 +339,45 @@ class DispenseOutcome:
 
 
 def dispense_record(*, membership: Membership, prescription: Prescription, lines: object,
-                    idempotency_key: str = "",
-                    started_at: dt.datetime | None = None) -> DispenseOutcome:
+                    idempotency_key: str = "", started_at: dt.datetime | None = None,
+                    payment: object = None,
+                    acknowledgement: Acknowledgement = Acknowledgement()) -> DispenseOutcome:
     """Dispense (or perform) lines of a prescription in one short transaction.
 
     A retry with the same Idempotency-Key returns the first dispense; a pack code used
     anywhere before is refused and flagged for reviewers.
     """
-    _check_fulfiller(membership, prescription)
+    check_fulfiller(membership, prescription)
     cleaned = lines_clean(lines, kind=prescription.kind)
+    _packs_check(cleaned, {i.pk: i for i in prescription.items.all()})
+    paid = payment_clean(payment)
     key = str(idempotency_key or "").strip()[:64]
-    if started_at is not None and started_at > timezone.now():
-        started_at = None  # a clock ahead of ours cannot start the service in the future
+    started = started_at_clean(started_at)
+    for _attempt in range(3):
+        try:
+            return _dispense_once(membership=membership, prescription=prescription,
+                                  lines=cleaned, key=key, started_at=started, payment=paid,
+                                  acknowledgement=acknowledgement)
+        except IntegrityError as exc:  # only a drawn HID that clashed gets here
+            if not _hid_clash(exc):
+                raise
+    raise Conflict(_("صدور شناسه شباد ممکن نشد؛ دوباره تلاش کنید."), code="hid")
+
+
+def _hid_clash(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "dispense_hid_once" in text or "pharmacy_dispense.hid" in text
+
+
+def _dispense_once(*, membership: Membership, prescription: Prescription,
+                   lines: list[LineInput], key: str, started_at: dt.datetime,
+                   payment: Payment | None, acknowledgement: Acknowledgement
+                   ) -> DispenseOutcome:
+    """One attempt in one transaction; a drawn HID that clashes is the only retry."""
     try:
         with transaction.atomic():
             locked = (Prescription.objects.select_for_update(of=("self",))
-                      .select_related("patient").get(pk=prescription.pk))
+                      .select_related("patient", "visit").get(pk=prescription.pk))
             if key:
                 # Checked under the lock: a concurrent retry waits here and then finds it.
                 earlier = Dispense.objects.filter(facility_id=membership.facility_id,
@@ -293,16 +387,19 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
                         raise Conflict(_("این کلید یکتایی برای نسخه دیگری به کار رفته است."),
                                        code="idempotency_key_reused")
                     return DispenseOutcome(earlier, True)
-            dispense = _perform(locked=locked, membership=membership, lines=cleaned, key=key,
-                                started_at=started_at)
+            dispense = perform_locked(locked=locked, membership=membership, lines=lines,
+                                      key=key, started_at=started_at, payment=payment,
+                                      acknowledgement=acknowledgement)
     except _PackReused as reused:
         _flag_reuse(membership=membership, prescription=prescription, uids=reused.uids)
         raise Conflict(_("کد اصالت {c} پیش‌تر استفاده شده است.").format(
             c="، ".join(reused.uids)), code="pack_code_reused", uids=reused.uids) from None
-    except IntegrityError:
+    except IntegrityError as exc:
+        if _hid_clash(exc):
+            raise
         # Lost a race the checks above could not see: a pack code taken at the same
         # moment, or the database's own guard against over-dispensing.
-        taken = [u.uid for u in cleaned if u.uid and DispenseLine.objects.filter(
+        taken = [u.uid for u in lines if u.uid and DispenseLine.objects.filter(
             uid=u.uid).exists()]
         if taken:
             _flag_reuse(membership=membership, prescription=prescription, uids=taken)
@@ -310,97 +407,3 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
                            uids=taken) from None
         raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense") from None
     return DispenseOutcome(dispense, False)
-
-
-# ---- paraclinic results (§9-2-8) ----
-
-FLAGS = {"low", "normal", "high"}
-
-
-def _flag(value: object, reference_range: str) -> str | None:
-    try:
-        low, high = (float(x) for x in latin_digits(reference_range).split("-", 1))
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return "low" if number < low else "high" if number > high else "normal"
-
-
-def _lab_entry(raw: dict, problems: list[str]) -> dict:
-    value = raw.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
-        problems.append(_("مقدار نتیجه لازم است."))
-        return {}
-    entry = {
-        "name": str(raw.get("name") or "")[:100],
-        "value": value if not isinstance(value, str) else value[:100],
-        "unit": str(raw.get("unit") or "")[:30],
-        "reference_range": str(raw.get("reference_range") or "")[:50],
-    }
-    flag = raw.get("flag")
-    if flag not in (None, "") and flag not in FLAGS:
-        problems.append(_("نشانه باید low، normal یا high باشد."))
-    entry["flag"] = flag or _flag(entry["value"], entry["reference_range"])
-    return entry
-
-
-def result_clean(raw: object, *, kind: str, item: PrescriptionItem) -> dict:
-    if not isinstance(raw, dict):
-        raise Invalid(_("نتیجه باید یک شیء باشد."), errors={"result": [_("نامعتبر")]})
-    problems: list[str] = []
-    if kind == Kind.LAB:
-        components = raw.get("components")
-        if components is not None:
-            if not isinstance(components, list) or not 0 < len(components) <= 50:
-                problems.append(_("اجزای نتیجه نامعتبر است."))
-                result = {}
-            else:
-                result = {"components": [
-                    _lab_entry(c if isinstance(c, dict) else {}, problems) for c in components]}
-        else:
-            result = _lab_entry(raw, problems)
-    elif kind == Kind.IMAGING:
-        report = raw.get("report")
-        if not isinstance(report, str) or not report.strip() or len(report) > 20_000:
-            problems.append(_("متن گزارش لازم است (حداکثر ۲۰٬۰۰۰ نویسه)."))
-        result = {"report": (report or "").strip() if isinstance(report, str) else ""}
-    else:
-        sessions = whole_number(raw.get("sessions_done"))
-        if sessions is None or not item.dispensed_quantity <= sessions <= item.quantity:
-            problems.append(_("جلسات انجام‌شده باید بین {a} و {b} باشد.").format(
-                a=item.dispensed_quantity, b=item.quantity))
-        result = {"sessions_done": sessions, "sessions_ordered": item.quantity}
-    note = raw.get("note")
-    if isinstance(note, str) and note.strip():
-        result["note"] = note.strip()[:500]
-    if problems:
-        raise Invalid(problems[0], errors={"result": problems})
-    return result
-
-
-def result_record(*, membership: Membership, prescription: Prescription, item_id: object,
-                  result: object) -> PrescriptionItem:
-    """Record a paraclinic result; the service counts as performed (and claimed) with it."""
-    _check_fulfiller(membership, prescription)
-    if prescription.kind == Kind.DRUG:
-        raise NotFound(_("نسخه پیدا نشد."))
-    pk = db_id(item_id)
-    with transaction.atomic():
-        locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
-        item = locked.items.filter(pk=pk).first() if pk else None
-        if item is None:
-            raise Invalid(_("این قلم متعلق به این نسخه نیست."),
-                          errors={"item": [_("قلم نامعتبر است.")]})
-        cleaned = result_clean(result, kind=locked.kind, item=item)
-        to_perform = (cleaned["sessions_done"] - item.dispensed_quantity
-                      if locked.kind == Kind.PHYSIO else item.remaining)
-        if to_perform > 0:
-            _perform(locked=locked, membership=membership,
-                     lines=[LineInput(item.pk, to_perform, "")], key="", started_at=None)
-        elif locked.status == Prescription.Status.CANCELLED:
-            raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
-        cleaned["recorded_at"] = timezone.now().isoformat()
-        cleaned["recorded_by"] = membership.facility.name
-        PrescriptionItem.objects.filter(pk=item.pk).update(result=cleaned)
-        item.refresh_from_db()
-    return item

@@ -4,19 +4,17 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as accounts_services
-from accounts.errors import DomainError, Invalid
-from accounts.identity import latin_digits
+from accounts.errors import DomainError
 from accounts.models import AccessLog
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, role_required
 from accounts.web import client_ip
-from pharmacy import selectors, services
+from pharmacy import forms, results, selectors, services
 from prescriptions import selectors as rx_selectors
+from prescriptions.medications import safety_check_log
 from prescriptions.models import Kind
 
 
@@ -44,38 +42,26 @@ def home(request):
     }, status=400 if error else 200)
 
 
-def _codes(text: str) -> list[str]:
-    codes = []
-    for raw in text.replace(",", "\n").split():
-        try:
-            codes.append(services.pack_code_clean(raw))
-        except ValueError:
-            raise Invalid(_("کد اصالت «{c}» باید ۱۶ رقم باشد.").format(c=raw[:20])) from None
-    return codes
-
-
 @role_required(*FULFILMENT_ROLES)
 def serve(request, tracking_code: str):
     """The dispense page (pharmacy) or the results page (paraclinic) of one prescription."""
     prescription = rx_selectors.prescription_get(viewer=request.membership,
                                                  tracking_code=tracking_code)
-    error = None
+    items = list(prescription.items.all())
+    error, status, entered = None, 200, {}
     if request.method == "POST" and prescription.kind == Kind.DRUG:
+        entered = forms.entered_from_post(request.POST, items)
         try:
-            lines = []
-            for item in prescription.items.all():
-                raw = latin_digits(request.POST.get(f"quantity-{item.pk}", "")).strip()
-                quantity = int(raw) if raw.isdecimal() else 0
-                codes = _codes(request.POST.get(f"uids-{item.pk}", ""))
-                if quantity > 0:
-                    lines += services.lines_from_packs(item_id=item.pk, quantity=quantity,
-                                                       codes=codes)
-            started = parse_datetime(request.POST.get("started_at", "")) or timezone.now()
             outcome = services.dispense_record(
-                membership=request.membership, prescription=prescription, lines=lines,
-                idempotency_key=request.POST.get("idempotency_key", ""), started_at=started)
+                membership=request.membership, prescription=prescription,
+                lines=forms.lines_from_entered(entered, items),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                started_at=forms.started_from_token(request.POST.get("started", "")),
+                payment=forms.payment_from_post(request.POST),
+                acknowledgement=services.Acknowledgement(
+                    required=True, given=request.POST.get("acknowledge") == "1"))
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             return redirect("pharmacy:receipt", dispense_id=outcome.dispense.pk)
     accounts_services.access_log_record(
@@ -83,11 +69,15 @@ def serve(request, tracking_code: str):
         membership=request.membership, patient=prescription.patient,
         target=prescription.tracking_code, ip=client_ip(request))
     quote = services.quote(prescription=prescription)
+    safety_check_log(membership=request.membership, patient=prescription.patient,
+                     profile=quote.profile, dedupe=True)
     return render(request, "pharmacy/serve.html", {
         "p": prescription, "quote": quote, "error": error,
-        "started_at": request.POST.get("started_at") or timezone.now().isoformat(),
+        "rows": forms.rows_for(items, quote.by_item, entered),
+        "started": request.POST.get("started") or forms.started_token(),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-    }, status=409 if error else 200)
+        "post": request.POST if request.method == "POST" else {},
+    }, status=status)
 
 
 @require_POST
@@ -105,7 +95,7 @@ def result(request, tracking_code: str, item_id: int):
         payload = {"sessions_done": post.get("sessions_done", "")}
     payload["note"] = post.get("note", "")
     try:
-        services.result_record(membership=request.membership, prescription=prescription,
+        results.result_record(membership=request.membership, prescription=prescription,
                                item_id=item_id, result=payload)
         messages.success(request, _("نتیجه ثبت شد."))
     except DomainError as exc:

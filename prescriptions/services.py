@@ -20,7 +20,7 @@ from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejecte
 from accounts.identity import db_id, latin_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
-from claims.eligibility import eligibility_on
+from claims.eligibility import eligibility_on, new_hid
 from prescriptions import money, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
@@ -46,11 +46,6 @@ def new_tracking_code() -> str:
         code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
         if not code.isdecimal():
             return code
-
-
-def new_hid() -> str:
-    """A 14-digit HID; uniqueness is the database's job (the caller retries on a clash)."""
-    return str(secrets.randbelow(9 * 10**13) + 10**13)
 
 
 # ---- visits ----
@@ -125,7 +120,8 @@ def visit_start(*, visit: Visit) -> None:
 
 
 def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
-    """Confirm the visit (seed 001 step 7) and record what the insurer owes for it."""
+    """Confirm the visit (seed 001 step 7) and record what the insurer owes for it: the
+    visit, and the in-office services the doctor registered during it, now performed."""
     with transaction.atomic():
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.doctor_id != doctor.pk:
@@ -144,9 +140,31 @@ def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
                 facility=locked.facility, scheme=locked.scheme, source=f"visit:{locked.pk}",
                 code=item.code, quantity=1, unit_price=item.unit_price, total=split.total,
                 insurer_share=split.insurer_share, patient_share=split.patient_share,
-                service_date=locked.day, visit=locked,
+                service_date=locked.day, visit=locked, hid=locked.hid,
             )
+        _services_perform(locked)
     return locked
+
+
+def _services_perform(visit: Visit) -> None:
+    """The doctor's in-office services (injection, dressing, ECG…) are done in the visit:
+    confirming it performs them and claims them at the prices they were registered with."""
+    services = list(Prescription.objects.select_for_update().filter(
+        visit=visit, kind=Kind.SERVICE, status=Prescription.Status.ACTIVE))
+    if not services:
+        return
+    items = list(PrescriptionItem.objects.filter(prescription__in=services))
+    PrescriptionItem.objects.filter(pk__in=[i.pk for i in items]).update(
+        dispensed_quantity=F("quantity"))
+    Prescription.objects.filter(pk__in=[p.pk for p in services]).update(
+        status=Prescription.Status.DISPENSED, updated_at=timezone.now())
+    by_pk = {p.pk: p for p in services}
+    claims_services.claim_lines_record_new(
+        facility=visit.facility, scheme=visit.scheme, service_date=visit.day,
+        lines=[{"source": f"service-item:{i.pk}", "code": i.code, "quantity": i.quantity,
+                "unit_price": i.unit_price, "total": i.total, "insurer_share": i.insurer_share,
+                "patient_share": i.patient_share, "prescription": by_pk[i.prescription_id],
+                "item": i, "visit": visit, "hid": visit.hid} for i in items])
 
 
 def _visit_catalog_item(doctor: Membership) -> CatalogItem | None:

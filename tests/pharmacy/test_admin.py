@@ -1,13 +1,12 @@
 """Reviewers in the admin: their insurer's claim lines, dispenses and pack-code flags only."""
 
 from accounts.models import User
-from tests.pharmacy.conftest import uid
+from tests.pharmacy.conftest import uid, with_codes
 
 
 def _dispense(api_as, rx, code=None, who="pharmacy"):
     line = {"item": rx["items"][0]["id"], "quantity": 5}
-    if code:
-        line["uid"] = code
+    line = {**line, "uid": code} if code else with_codes([line])[0]
     return api_as(who).post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
                             {"lines": [line]}, format="json")
 

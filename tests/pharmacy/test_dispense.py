@@ -10,10 +10,13 @@ from claims.models import ClaimLine
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions.models import CatalogItem, Prescription
 from tests.conftest import DEMO
-from tests.pharmacy.conftest import uid
+from tests.pharmacy.conftest import uid, with_codes
 
 
 def dispense(client, rx, lines, **headers):
+    """POST a dispense; drug lines without a pack code get a fresh one (TTAC)."""
+    if rx["kind"] == "drug":
+        lines = with_codes(lines)
     return client.post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
                        {"lines": lines}, format="json", **headers)
 
@@ -28,8 +31,9 @@ def test_partial_then_full_dispense_with_exact_shares(api_as, written):
     assert body["status"] == "partially_dispensed" and body["prescription"] == rx["tracking_code"]
     assert body["lines"] == [{"item": amox["id"], "quantity": 10, "uid": uid(1),
                               "unit_price": 25000, "total": 250000, "insurer_share": 175000,
-                              "patient_share": 75000}]
-    assert body["totals"] == {"total": 250000, "insurer_share": 175000, "patient_share": 75000}
+                              "supplementary_share": 0, "patient_share": 75000}]
+    assert body["totals"] == {"total": 250000, "insurer_share": 175000,
+                              "supplementary_share": 0, "patient_share": 75000}
 
     second = dispense(pharmacy, rx, [{"item": amox["id"], "quantity": 10, "uid": uid(2)},
                                      {"item": para["id"], "quantity": 7}])
@@ -37,7 +41,7 @@ def test_partial_then_full_dispense_with_exact_shares(api_as, written):
     assert second.json()["status"] == "dispensed"
     # 7 × 5000 = 35000 → insurer 24500, patient 10500
     assert second.json()["totals"] == {"total": 285000, "insurer_share": 199500,
-                                       "patient_share": 85500}
+                                       "supplementary_share": 0, "patient_share": 85500}
     prescription = Prescription.objects.get(tracking_code=rx["tracking_code"])
     assert prescription.status == "dispensed"
     assert [i.dispensed_quantity for i in prescription.items.all()] == [20, 7]
@@ -53,7 +57,8 @@ def test_dispense_uses_the_dispensing_days_price(api_as, written):
     CatalogItem.objects.filter(code="PARA-500-TAB").update(unit_price=6000)
     body = dispense(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 10}]).json()
     assert body["lines"][0]["unit_price"] == 6000
-    assert body["totals"] == {"total": 60000, "insurer_share": 42000, "patient_share": 18000}
+    assert body["totals"] == {"total": 60000, "insurer_share": 42000, "supplementary_share": 0,
+                              "patient_share": 18000}
 
 
 def test_eligibility_is_checked_again_at_dispense(api_as, written):
@@ -64,7 +69,8 @@ def test_eligibility_is_checked_again_at_dispense(api_as, written):
         valid_to=timezone.localdate() - dt.timedelta(days=1),
         valid_from=timezone.localdate() - dt.timedelta(days=400))
     body = dispense(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 10}]).json()
-    assert body["totals"] == {"total": 50000, "insurer_share": 0, "patient_share": 50000}
+    assert body["totals"] == {"total": 50000, "insurer_share": 0, "supplementary_share": 0,
+                              "patient_share": 50000}
     assert not ClaimLine.objects.filter(prescription__tracking_code=rx["tracking_code"]).exists()
 
 
@@ -229,7 +235,8 @@ def test_start_and_end_times_are_recorded(api_as, written):
     started = (timezone.now() - dt.timedelta(minutes=3)).isoformat()
     response = api_as("pharmacy").post(
         f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
-        {"lines": [{"item": rx["items"][0]["id"], "quantity": 5}], "started_at": started},
+        {"lines": with_codes([{"item": rx["items"][0]["id"], "quantity": 5}]),
+         "started_at": started},
         format="json")
     body = response.json()
     assert body["started_at"] < body["ended_at"]

@@ -93,8 +93,8 @@ def test_one_pharmacy_cannot_read_anothers_dispense_record(api_as, written, page
 
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
     api_as("pharmacy").post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
-                            {"lines": [{"item": rx["items"][0]["id"], "quantity": 5}]},
-                            format="json")
+                            {"lines": [{"item": rx["items"][0]["id"], "quantity": 5,
+                                        "uid": "6260000000000055"}]}, format="json")
     dispense = Dispense.objects.get()
     assert page_as("pharmacy").get(f"/fulfil/dispenses/{dispense.pk}/").status_code == 200
     assert page_as("pharmacy2").get(f"/fulfil/dispenses/{dispense.pk}/").status_code == 404

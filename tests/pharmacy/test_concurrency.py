@@ -68,8 +68,9 @@ def test_razi_and_sina_race_for_the_remaining_quantity(cast):
     rx = write(cast, [{"code": "AMOX-500-CAP", "quantity": 20}])
     item = rx["items"][0]["id"]
     razi, sina = cast("pharmacy"), cast("pharmacy2")
-    statuses = run_together(post_dispense(razi, rx, [{"item": item, "quantity": 20}]),
-                            post_dispense(sina, rx, [{"item": item, "quantity": 20}]))
+    statuses = run_together(
+        post_dispense(razi, rx, [{"item": item, "quantity": 20, "uid": uid(1)}]),
+        post_dispense(sina, rx, [{"item": item, "quantity": 20, "uid": uid(2)}]))
     assert sorted(statuses) == [201, 409]
     prescription = Prescription.objects.get()
     assert prescription.items.get().dispensed_quantity == 20
@@ -81,8 +82,9 @@ def test_many_concurrent_partial_dispenses_never_exceed_the_prescription(cast):
     rx = write(cast, [{"code": "AMOX-500-CAP", "quantity": 20}])
     item = rx["items"][0]["id"]
     clients = [cast("pharmacy"), cast("pharmacy2")] * 4
-    statuses = run_together(*[post_dispense(c, rx, [{"item": item, "quantity": 6}])
-                              for c in clients])
+    statuses = run_together(*[post_dispense(c, rx, [{"item": item, "quantity": 6,
+                                                      "uid": uid(10 + n)}])
+                              for n, c in enumerate(clients)])
     assert statuses.count(201) == 3 and statuses.count(409) == 5
     dispensed = Prescription.objects.get().items.get().dispensed_quantity
     assert dispensed == 18 == sum(DispenseLine.objects.values_list("quantity", flat=True))
@@ -104,7 +106,7 @@ def test_the_same_pack_code_at_the_same_moment_is_taken_once(cast):
 def test_idempotent_retries_at_the_same_moment_make_one_dispense(cast):
     rx = write(cast, [{"code": "AMOX-500-CAP", "quantity": 20}])
     razi = cast("pharmacy")
-    lines = [{"item": rx["items"][0]["id"], "quantity": 5}]
+    lines = [{"item": rx["items"][0]["id"], "quantity": 5, "uid": uid(30)}]
 
     def retry():
         return razi.post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
@@ -131,7 +133,8 @@ def test_edit_racing_a_dispense_never_loses_the_dispense(cast):
     razi, doctor = cast("pharmacy"), cast("doctor", "درمانگاه شفا")
     code = rx["tracking_code"]
     statuses = run_together(
-        post_dispense(razi, rx, [{"item": rx["items"][0]["id"], "quantity": 5}]),
+        post_dispense(razi, rx, [{"item": rx["items"][0]["id"], "quantity": 5,
+                                  "uid": uid(40)}]),
         lambda: doctor.patch(f"/api/v1/prescriptions/{code}",
                              {"items": [{"code": "PARA-500-TAB", "quantity": 3}]},
                              format="json").status_code)

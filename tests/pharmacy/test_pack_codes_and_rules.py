@@ -142,3 +142,18 @@ def test_a_start_time_beyond_a_small_skew_is_refused(api_as, written, offset, st
         assert Dispense.objects.get().started_at <= timezone.now()
     else:
         assert "started_at" in response.json()["errors"]
+
+
+def test_a_drawn_hid_that_clashes_is_drawn_again(api_as, written, monkeypatch):
+    first = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    second = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    pharmacy = api_as("pharmacy")
+    taken = post(pharmacy, first, [{"item": first["items"][0]["id"], "quantity": 10,
+                                    "uid": uid(20)}]).json()["hid"]
+    draws = iter([taken, "12345678901234"])
+    monkeypatch.setattr("pharmacy.services.new_hid", lambda: next(draws))
+    response = post(pharmacy, second, [{"item": second["items"][0]["id"], "quantity": 10,
+                                        "uid": uid(21)}])
+    assert response.status_code == 201, response.content
+    assert response.json()["hid"] == "12345678901234"
+    assert Dispense.objects.count() == 2

@@ -12,7 +12,7 @@ from accounts.models import (
     Practitioner,
     User,
 )
-from config.admin_site import PersianAdmin
+from config.admin_site import AuditedAdmin, PersianAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -83,7 +83,8 @@ class PractitionerAdmin(PersianAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(PersianAdmin):
+class PatientAdmin(AuditedAdmin):
+    patient_paths = ("pk",)
     list_display = ["national_code", "fida_code", "unique_id", "first_name", "last_name", "sex",
                     "born", "mobile"]
     search_fields = ["national_code", "fida_code", "unique_id", "last_name"]

@@ -24,6 +24,7 @@ class SchemeAdmin(InsurerScopedAdmin):
 @admin.register(Coverage)
 class CoverageAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
+    patient_paths = ("patient",)
     list_display = ["patient", "scheme", "insurance_number", "start", "end"]
     search_fields = ["patient__national_code", "insurance_number"]
     list_select_related = ["patient", "scheme"]
@@ -41,6 +42,7 @@ class CoverageAdmin(InsurerScopedAdmin):
 @admin.register(ClaimLine)
 class ClaimLineAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
+    patient_paths = ("prescription__patient", "visit__patient")
     list_display = ["service_day", "facility", "scheme", "code", "quantity", "total",
                     "insurer_share", "patient_share", "status"]
     list_filter = ["status"]

@@ -47,7 +47,51 @@ class PersianAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class InsurerScopedAdmin(PersianAdmin):
+class AuditedAdmin(PersianAdmin):
+    """Admin pages of patient data write the access log like every other read: one row per
+    patient on a list page (one INSERT), one for an opened record."""
+
+    # ORM paths from the model to its patient, the first that is set wins ("pk" for Patient
+    # itself); empty for models that hold no patient data.
+    patient_paths: tuple[str, ...] = ()
+
+    def _log_reads(self, request, pks) -> None:
+        from accounts import services as accounts_services
+        from accounts.models import AccessLog, Patient
+        from accounts.web import client_ip
+
+        pks = [pk for pk in pks if pk is not None]
+        if not pks or not self.patient_paths:
+            return
+        ids = set()
+        for row in self.model._default_manager.filter(pk__in=pks).values_list(
+                *self.patient_paths):
+            first = next((value for value in row if value), None)
+            if first:
+                ids.add(first)
+        accounts_services.access_log_record_many(
+            action=AccessLog.Action.ADMIN_READ, actor=request.user,
+            membership=getattr(request, "membership", None),
+            patients=Patient.objects.filter(pk__in=ids), target=f"admin:{self.opts.model_name}",
+            ip=client_ip(request))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            self._log_reads(request, [obj.pk for obj in changelist.result_list])
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            from accounts.identity import db_id
+
+            self._log_reads(request, [db_id(object_id)])
+        return response
+
+
+class InsurerScopedAdmin(AuditedAdmin):
     """Superusers see everything; a reviewer sees only rows of their own insurer."""
 
     insurer_path = "insurer"

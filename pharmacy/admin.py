@@ -17,6 +17,7 @@ class LineInline(admin.TabularInline):
 @admin.register(Dispense)
 class DispenseAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
+    patient_paths = ("prescription__patient",)
     list_display = ["prescription", "facility", "when", "total", "insurer_share",
                     "patient_share", "status_after"]
     list_filter = ["facility", "status_after"]
@@ -37,6 +38,7 @@ class PackCodeReuseAdmin(InsurerScopedAdmin):
     """Reviewers see refused second uses of pack codes on their insurer's prescriptions."""
 
     insurer_path = "prescription__scheme__insurer"
+    patient_paths = ("prescription__patient",)
     list_display = ["uid", "facility", "prescription", "when", "first_use"]
     search_fields = ["uid", "prescription__tracking_code"]
     list_select_related = ["facility", "prescription", "first_use"]

@@ -13,6 +13,7 @@ from accounts.models import AccessLog
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, role_required
 from accounts.web import client_ip
 from pharmacy import forms, results, selectors, services
+from prescriptions import audit
 from prescriptions import selectors as rx_selectors
 from prescriptions.medications import safety_check_log
 from prescriptions.models import Kind
@@ -68,6 +69,7 @@ def serve(request, tracking_code: str):
         action=AccessLog.Action.PRESCRIPTION_READ, actor=request.user,
         membership=request.membership, patient=prescription.patient,
         target=prescription.tracking_code, ip=client_ip(request))
+    audit.results_read(request, [prescription], target=prescription.tracking_code)
     quote = services.quote(prescription=prescription)
     safety_check_log(membership=request.membership, patient=prescription.patient,
                      profile=quote.profile, dedupe=True)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jalali import jalali_date, jalali_datetime
-from config.admin_site import PersianAdmin
+from config.admin_site import AuditedAdmin, PersianAdmin
 from prescriptions.models import (
     CatalogItem,
     ClinicalLimit,
@@ -18,9 +18,10 @@ from prescriptions.models import (
 
 @admin.register(CatalogItem)
 class CatalogItemAdmin(PersianAdmin):
-    list_display = ["code", "name_fa", "name_en", "kind", "unit_price", "active"]
-    list_filter = ["kind", "active"]
-    search_fields = ["code", "name_fa", "name_en"]
+    list_display = ["code", "name_fa", "name_en", "kind", "unit_price", "pack_size",
+                    "ttac_tracked", "active"]
+    list_filter = ["kind", "active", "ttac_tracked"]
+    search_fields = ["code", "name_fa", "name_en", "synonyms"]
     list_per_page = 50
 
 
@@ -52,7 +53,8 @@ class ClinicalLimitAdmin(PersianAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(PersianAdmin):
+class VisitAdmin(AuditedAdmin):
+    patient_paths = ("patient",)
     list_display = ["hid", "patient", "doctor", "facility", "day_fa", "status", "scheme"]
     list_filter = ["status", "facility"]
     search_fields = ["hid", "patient__national_code"]
@@ -83,7 +85,8 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(PersianAdmin):
+class PrescriptionAdmin(AuditedAdmin):
+    patient_paths = ("patient",)
     list_display = ["tracking_code", "kind", "status", "version", "patient", "doctor",
                     "created", "total", "patient_share"]
     list_filter = ["kind", "status"]
@@ -101,7 +104,8 @@ class PrescriptionAdmin(PersianAdmin):
 
 
 @admin.register(ConsentGrant)
-class ConsentGrantAdmin(PersianAdmin):
+class ConsentGrantAdmin(AuditedAdmin):
+    patient_paths = ("patient",)
     list_display = ["doctor", "patient", "created_at", "valid_until"]
     list_select_related = ["doctor__user", "doctor__facility", "patient"]
     readonly_fields = ["doctor", "patient", "created_at", "valid_until"]

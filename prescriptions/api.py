@@ -13,7 +13,7 @@ from accounts.errors import Forbidden, Invalid
 from accounts.models import AccessLog, Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from accounts.web import client_ip
-from prescriptions import selectors, services
+from prescriptions import audit, selectors, services
 from prescriptions.serializers import (
     CodeIn,
     MedicationOut,
@@ -25,14 +25,6 @@ from prescriptions.serializers import (
     VisitIn,
     VisitOut,
 )
-
-
-def log_reads(request, prescriptions, action=AccessLog.Action.PRESCRIPTION_READ,
-              target: str = "") -> None:
-    """Every read of patient data lands in the access log (one INSERT for a list)."""
-    accounts_services.access_log_record_many(
-        action=action, actor=request.user, membership=request.membership,
-        patients=[p.patient for p in prescriptions], target=target, ip=client_ip(request))
 
 
 class PatientsApi(APIView):
@@ -108,8 +100,9 @@ class PrescriptionsApi(APIView):
             queryset=(selectors.open_for_fulfilment(membership) if membership.is_fulfilment
                       else selectors.prescriptions_visible_to(membership)))
         prescriptions = list(queryset[:selectors.LIST_LIMIT])
-        log_reads(request, prescriptions, AccessLog.Action.PRESCRIPTION_LIST,
-                  target=tracking or "lookup")
+        audit.prescriptions_read(request, prescriptions,
+                                 action=AccessLog.Action.PRESCRIPTION_LIST,
+                                 target=tracking or "lookup")
         return Response(PrescriptionOut(prescriptions, many=True).data)
 
     @extend_schema(request=PrescriptionIn, responses={201: PrescriptionOut})
@@ -135,7 +128,7 @@ class PrescriptionDetailApi(APIView):
     def get(self, request, tracking_code):
         prescription = selectors.prescription_get(viewer=request.membership,
                                                   tracking_code=tracking_code)
-        log_reads(request, [prescription], target=prescription.tracking_code)
+        audit.prescriptions_read(request, [prescription], target=prescription.tracking_code)
         return Response(PrescriptionOut(prescription).data)
 
     @extend_schema(request=PrescriptionPatchIn, responses={200: PrescriptionOut})
@@ -201,6 +194,7 @@ class HistoryApi(APIView):
         accounts_services.access_log_record(
             action=AccessLog.Action.HISTORY_READ, actor=request.user,
             membership=request.membership, patient=patient, ip=client_ip(request))
+        audit.results_read(request, prescriptions, target="history")
         return Response(PrescriptionOut(prescriptions, many=True).data)
 
 

@@ -13,7 +13,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
-from prescriptions import selectors, services
+from prescriptions import audit, selectors, services
 from prescriptions.dosage import Frequency, Timing
 from prescriptions.forms import DOSE_AMOUNTS, CodeForm, items_from_post
 from prescriptions.models import Kind, Prescription
@@ -37,6 +37,7 @@ def _visit_context(request, visit, **extra) -> dict:
         accounts_services.access_log_record(
             action=AccessLog.Action.MEDICATIONS_READ, actor=request.user,
             membership=membership, patient=patient, ip=client_ip(request))
+    audit.results_read(request, own + history, target=f"visit:{visit.hid}")
     context = {
         "visit": visit, "patient": patient, "own_prescriptions": own, "grant": grant,
         "history": history, "medications": medications, "tabs": TABS,

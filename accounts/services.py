@@ -20,6 +20,7 @@ from accounts.identity import (
     normalize_national_code,
     parse_patient_identifier,
 )
+from accounts.jalali import fa_digits
 from accounts.models import (
     ROLE_FACILITY_KINDS,
     AccessLog,
@@ -206,6 +207,12 @@ def sms_code_verify(*, user: User, purpose: str, code: str, context: str = "") -
     return ok
 
 
+def resend_too_soon(wait: int) -> Throttled:
+    """A second code asked for within the cooldown (seconds in Persian digits)."""
+    return Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")
+                     .format(s=fa_digits(wait)), code="resend_cooldown", retry_after=wait)
+
+
 def otp_request(*, national_code: object, mobile: object, ip: str | None) -> OtpChallenge:
     """Ask for a sign-in code. The answer never says whether the person exists."""
     code_owner = national_code_clean(national_code)
@@ -218,8 +225,7 @@ def otp_request(*, national_code: object, mobile: object, ip: str | None) -> Otp
     sms_gateway_check()
     wait = throttle.start_cooldown(f"otp:cool:{code_owner}", seconds=settings.OTP_RESEND_SECONDS)
     if wait:
-        raise Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")
-                        .format(s=wait), code="resend_cooldown", retry_after=wait)
+        raise resend_too_soon(wait)
     throttle.clear(f"otp:fail:{code_owner}")
     user = _login_candidate(code_owner, mobile_number)
     if user is not None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, Invalid, NotFound
 from accounts.identity import db_id, latin_digits
+from accounts.jalali import fa_digits
 from accounts.models import Membership
 from pharmacy.services import LineInput, check_fulfiller, perform_locked
 from prescriptions.models import Kind, Prescription, PrescriptionItem
@@ -68,7 +69,7 @@ def result_clean(raw: object, *, kind: str, item: PrescriptionItem) -> dict:
         sessions = whole_number(raw.get("sessions_done"))
         if sessions is None or not item.dispensed_quantity <= sessions <= item.quantity:
             problems.append(_("جلسات انجام‌شده باید بین {a} و {b} باشد.").format(
-                a=item.dispensed_quantity, b=item.quantity))
+                a=fa_digits(item.dispensed_quantity), b=fa_digits(item.quantity)))
         result = {"sessions_done": sessions, "sessions_ordered": item.quantity}
     note = raw.get("note")
     if isinstance(note, str) and note.strip():

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, Invalid, NotFound, RulesRejected
 from accounts.identity import db_id
+from accounts.jalali import fa_digits
 from accounts.models import Membership
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
@@ -252,12 +253,13 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         if line.item_id not in items:
             raise Invalid(_("این قلم متعلق به این نسخه نیست."),
                           errors={"lines": [_("قلم {i} در این نسخه نیست.").format(
-                              i=line.item_id)]})
+                              i=fa_digits(line.item_id))]})
         wanted[line.item_id] += line.quantity
     for item_id, quantity in wanted.items():
         if quantity > items[item_id].remaining:
             raise Conflict(_("تعداد «{name}» بیش از باقی‌مانده ({n}) است.").format(
-                name=items[item_id].name, n=items[item_id].remaining), code="over_dispense")
+                name=items[item_id].name, n=fa_digits(items[item_id].remaining)),
+                code="over_dispense")
     uids = [line.uid for line in lines if line.uid]
     if uids and DispenseLine.objects.filter(uid__in=uids).exists():
         raise _PackReused(list(DispenseLine.objects.filter(uid__in=uids)

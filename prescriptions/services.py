@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts import patients, throttle
 from accounts import services as accounts_services
-from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Throttled
+from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected
 from accounts.identity import db_id, latin_digits
+from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
@@ -204,7 +205,7 @@ def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
         raise Invalid(_("نسخه دست‌کم یک قلم لازم دارد."),
                       errors={"items": [_("فهرست اقلام خالی یا نامعتبر است.")]})
     if len(raw_items) > MAX_ITEMS:
-        raise Invalid(_("هر نسخه حداکثر {n} قلم دارد.").format(n=MAX_ITEMS),
+        raise Invalid(_("هر نسخه حداکثر {n} قلم دارد.").format(n=fa_digits(MAX_ITEMS)),
                       errors={"items": [_("تعداد اقلام زیاد است.")]})
     codes = [str(r.get("code", "")).strip().upper()[:32] if isinstance(r, dict) else ""
              for r in raw_items]
@@ -465,8 +466,7 @@ def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> 
     wait = throttle.start_cooldown(f"consent:cool:{doctor.pk}:{patient.pk}",
                                    seconds=settings.OTP_RESEND_SECONDS)
     if wait:
-        raise Throttled(_("کد قبلی هنوز معتبر است. پس از {s} ثانیه دوباره درخواست کنید.")
-                        .format(s=wait), code="resend_cooldown", retry_after=wait)
+        raise accounts_services.resend_too_soon(wait)
     accounts_services.sms_code_send(user=owner, purpose=SMSDevice.Purpose.CONSENT,
                                     context=f"m{doctor.pk}:p{patient.pk}",
                                     who=doctor.user.full_name)

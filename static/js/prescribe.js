@@ -2,6 +2,15 @@
 (function () {
   "use strict";
   let pendingPick = null;
+  const DIGITS = /^[0-9۰-۹٠-٩\s.,٫]+$/;
+
+  function hint(form, text) {
+    const box = form.querySelector(".search-hint");
+    if (box) { box.textContent = text; }
+    const search = form.querySelector("[data-role=catalog-search]");
+    if (text) { search.setAttribute("aria-invalid", "true"); }
+    else { search.removeAttribute("aria-invalid"); }
+  }
 
   function refresh(form) { if (window.htmx) { htmx.trigger(form, "refresh"); } }
 
@@ -16,6 +25,7 @@
     form.querySelector("tbody.rx-rows").appendChild(row);
     const search = form.querySelector("[data-role=catalog-search]");
     search.value = "";
+    hint(form, "");
     form.querySelector(".catalog-results").innerHTML = "";
     quantity.focus();
     quantity.select();
@@ -42,9 +52,17 @@
     if (target.matches("[data-role=catalog-search]")) {
       if (event.key === "Enter") {
         event.preventDefault();
+        const text = target.value.trim();
         const first = results.querySelector(".catalog-pick");
-        if (first) { addRow(form, first.dataset); }
-        else if (target.value.trim().length >= 2) { pendingPick = form; }
+        if (DIGITS.test(text)) {
+          // A quantity typed after a failed search must not pick a drug by its code.
+          hint(form, "ابتدا دارو را پیدا و انتخاب کنید؛ عدد در خانه تعداد نوشته می‌شود.");
+          target.select();
+        } else if (first) { addRow(form, first.dataset); }
+        else if (text.length >= 2 && form.dataset.searched === text) {
+          hint(form, "موردی پیدا نشد؛ نام دیگری را امتحان کنید.");
+          target.select();  // what is typed next replaces the failed search
+        } else if (text.length >= 2) { pendingPick = form; }
       } else if (event.key === "ArrowDown") {
         const first = results.querySelector(".catalog-pick");
         if (first) { event.preventDefault(); first.focus(); }
@@ -74,11 +92,21 @@
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (pendingPick && event.target.classList.contains("catalog-results")) {
-      const first = event.target.querySelector(".catalog-pick");
-      const form = pendingPick;
+    if (!event.target.classList.contains("catalog-results")) { return; }
+    const form = event.target.closest("form");
+    const first = event.target.querySelector(".catalog-pick");
+    const pendingWasHere = pendingPick === form;
+    if (pendingWasHere) {
       pendingPick = null;
-      if (first) { addRow(form, first.dataset); }
+      if (first) { addRow(form, first.dataset); return; }
+    }
+    const search = form.querySelector("[data-role=catalog-search]");
+    form.dataset.searched = search.value.trim();
+    if (!first && search.value.trim().length >= 2) {
+      hint(form, "موردی پیدا نشد؛ نام دیگری را امتحان کنید.");
+      if (pendingWasHere) { search.select(); }  // Enter was pressed: the next typing replaces it
+    } else {
+      hint(form, "");
     }
   });
 })();

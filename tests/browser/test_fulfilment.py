@@ -77,7 +77,7 @@ def test_lab_technician_records_a_cbc(page, live_demo, outbox):
     page.get_by_text("نتیجه ثبت شد").wait_for()
     item = Prescription.objects.get(pk=rx.pk).items.get()
     assert item.result["flag"] == "high" and item.dispensed_quantity == 1
-    assert "high" in page.get_by_test_id("result-item").inner_text()
+    assert "بالا" in page.get_by_test_id("result-item").inner_text()
 
 
 def test_scanner_input_fills_one_field_per_pack_and_flags_bad_scans(page, live_demo, outbox):

@@ -169,4 +169,4 @@ def test_doctor_and_patient_pages_show_the_cbc(api_as, written, page_as):
                                                         ).content.decode()
     patient_html = page_as("patient").get("/patient/").content.decode()
     for html in (doctor_html, patient_html):
-        assert "WBC" in html and "۱۱.۲" in html and "high" in html
+        assert "WBC" in html and "۱۱.۲" in html and "بالا" in html

@@ -136,10 +136,14 @@ def run(runs: int) -> list[dict]:
              {"code": "ASA-80-TAB", "quantity": 30}]
 
     def create():
+        # The same drugs again for one patient: the cross-prescription warnings are
+        # acknowledged, and each run checks against a growing medication profile.
         return doctor.post("/api/v1/prescriptions",
-                           {"visit": visit["id"], "kind": "drug", "items": items}, format="json")
+                           {"visit": visit["id"], "kind": "drug", "items": items,
+                            "override_warnings": True}, format="json")
 
-    results.append(measure("POST prescriptions (3 drugs, rules + split)", create, runs))
+    results.append(measure("POST prescriptions (3 drugs, rules over profile + split)", create,
+                           runs))
 
     page = Client()
     page.force_login(shafa.user)
@@ -169,14 +173,15 @@ def run(runs: int) -> list[dict]:
                            lambda: counter.get("/fulfil/", {"q": "0089012348"}), runs))
 
     codes = iter(doctor.get("/api/v1/prescriptions").json())
+    packs = iter(range(6260000000000000, 6270000000000000))
 
     def dispense():
         rx = next(codes)
         return pharmacy.post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
-                             {"lines": [{"item": rx["items"][0]["id"], "quantity": 10}]},
-                             format="json")
+                             {"lines": [{"item": rx["items"][0]["id"], "quantity": 10,
+                                         "uid": str(next(packs))}]}, format="json")
 
-    results.append(measure("POST dispense (one line)", dispense, runs))
+    results.append(measure("POST dispense (one pack, rules over profile)", dispense, runs))
     assert Visit.objects.count() == 1
     return results
 

@@ -35,7 +35,8 @@ def home(request):
             action=AccessLog.Action.PRESCRIPTION_LIST, actor=request.user,
             membership=request.membership, patients=[p.patient for p in prescriptions],
             target="lookup", ip=client_ip(request))
-    rows = [(p, quotes.get(p.pk)) for p in prescriptions]
+    rows = [(p, quotes.get(p.pk), [(i, quotes[p.pk].by_item.get(i.pk)) for i in p.items.all()])
+            for p in prescriptions]
     recent = list(selectors.dispenses_of(request.membership)[:10]) if not query else []
     return render(request, "pharmacy/home.html", {
         "query": query, "rows": rows, "error": error, "recent": recent,

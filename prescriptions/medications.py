@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.jalali import jalali_date
 from accounts.models import AccessLog, Membership, Patient
-from prescriptions.dosage import days_of_supply
+from prescriptions.dosage import PER_DAY, days_of_supply
 from prescriptions.models import CatalogItem, Kind, Prescription, PrescriptionItem
 
 # Per query: a profile of hundreds of medicines still costs two bounded queries.
@@ -63,32 +63,38 @@ class Medication:
                 "date": self.on.isoformat()}
 
 
-def _base(patient_ids, exclude_prescription_id):
-    items = (PrescriptionItem.objects
-             .filter(prescription__patient_id__in=list(patient_ids),
-                     prescription__kind=Kind.DRUG)
-             .select_related("catalog_item", "prescription__doctor__user",
-                             "prescription__facility"))
+FIELDS = ("catalog_item_id", "quantity", "dispensed_quantity", "dosage", "dose_amount",
+          "dose_frequency", "prescription_id", "prescription__patient_id",
+          "prescription__created_at", "prescription__valid_until",
+          "prescription__tracking_code", "prescription__doctor__user__first_name",
+          "prescription__doctor__user__last_name", "prescription__facility__name")
+
+
+def _rows(patient_ids, exclude_prescription_id):
+    """Plain rows, not model instances: a profile of hundreds stays cheap to build."""
+    items = PrescriptionItem.objects.filter(prescription__patient_id__in=list(patient_ids),
+                                            prescription__kind=Kind.DRUG)
     if exclude_prescription_id:
         items = items.exclude(prescription_id=exclude_prescription_id)
     return items
 
 
-def _entry(item: PrescriptionItem, source: str, on: dt.date, until: dt.date,
+def _entry(row: dict, item: CatalogItem, source: str, on: dt.date, until: dt.date,
            quantity: int) -> Medication:
-    prescription = item.prescription
     return Medication(
-        patient_id=prescription.patient_id, item=item.catalog_item, source=source, on=on,
-        until=until, quantity=quantity, dosage=item.dosage,
-        prescription_id=prescription.pk, tracking_code=prescription.tracking_code,
-        prescriber=prescription.doctor.user.full_name, facility=prescription.facility.name)
+        patient_id=row["prescription__patient_id"], item=item, source=source, on=on,
+        until=until, quantity=quantity, dosage=row["dosage"],
+        prescription_id=row["prescription_id"], tracking_code=row["prescription__tracking_code"],
+        prescriber=f"{row['prescription__doctor__user__first_name']} "
+                   f"{row['prescription__doctor__user__last_name']}".strip(),
+        facility=row["prescription__facility__name"])
 
 
 def medication_profiles(patient_ids, *, day: dt.date | None = None,
                         exclude_prescription_id: int | None = None
                         ) -> dict[int, list[Medication]]:
     """Current medicines per patient, newest first; the prescription being written, edited
-    or dispensed is left out (its own items are the new ones)."""
+    or dispensed is left out (its own items are the new ones). Three queries."""
     day = day or timezone.localdate()
     ids = set(patient_ids)
     profiles: dict[int, list[Medication]] = defaultdict(list)
@@ -96,26 +102,33 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
         return profiles
     open_now = Q(prescription__status__in=Prescription.OPEN_STATUSES,
                  prescription__valid_until__gte=day)
-    for item in (_base(ids, exclude_prescription_id).filter(open_now)
-                 .order_by("-prescription__created_at", "position")[:PROFILE_LIMIT]):
-        profiles[item.prescription.patient_id].append(_entry(
-            item, Source.PRESCRIBED, timezone.localtime(item.prescription.created_at).date(),
-            item.prescription.valid_until, item.quantity))
+    prescribed = list(_rows(ids, exclude_prescription_id).filter(open_now)
+                      .order_by("-prescription__created_at", "position")
+                      .values(*FIELDS)[:PROFILE_LIMIT])
     horizon = timezone.now() - timedelta(days=SUPPLY_HORIZON_DAYS)
-    dispensed = (_base(ids, exclude_prescription_id).exclude(open_now)
-                 .filter(dispensed_quantity__gt=0)
-                 .annotate(last_given=Max("dispense_lines__dispense__ended_at"))
-                 .filter(last_given__gte=horizon).order_by("-last_given")[:PROFILE_LIMIT])
-    for item in dispensed:
-        given = timezone.localtime(item.last_given).date()
-        default = item.catalog_item.default_days_supply or settings.DEFAULT_DAYS_SUPPLY
-        dose = item.dose
-        days = days_of_supply(quantity=item.dispensed_quantity,
-                              per_day=dose.per_day if dose else None, default_days=default)
+    dispensed = list(_rows(ids, exclude_prescription_id).exclude(open_now)
+                     .filter(dispensed_quantity__gt=0)
+                     .annotate(last_given=Max("dispense_lines__dispense__ended_at"))
+                     .filter(last_given__gte=horizon).order_by("-last_given")
+                     .values(*FIELDS, "last_given")[:PROFILE_LIMIT])
+    catalog = CatalogItem.objects.in_bulk({r["catalog_item_id"] for r in prescribed + dispensed})
+    for row in prescribed:
+        profiles[row["prescription__patient_id"]].append(_entry(
+            row, catalog[row["catalog_item_id"]], Source.PRESCRIBED,
+            timezone.localtime(row["prescription__created_at"]).date(),
+            row["prescription__valid_until"], row["quantity"]))
+    for row in dispensed:
+        item = catalog[row["catalog_item_id"]]
+        given = timezone.localtime(row["last_given"]).date()
+        per_day = PER_DAY.get(row["dose_frequency"]) if row["dose_amount"] else None
+        days = days_of_supply(
+            quantity=row["dispensed_quantity"],
+            per_day=row["dose_amount"] * per_day if per_day is not None else None,
+            default_days=item.default_days_supply or settings.DEFAULT_DAYS_SUPPLY)
         until = given + timedelta(days=days - 1)
         if until >= day:
-            profiles[item.prescription.patient_id].append(_entry(
-                item, Source.DISPENSED, given, until, item.dispensed_quantity))
+            profiles[row["prescription__patient_id"]].append(_entry(
+                row, item, Source.DISPENSED, given, until, row["dispensed_quantity"]))
     return profiles
 
 

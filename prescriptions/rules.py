@@ -84,36 +84,36 @@ def new_rules_tracking_id() -> str:
 def _across(lines: list[Line], profile: Sequence[Medication],
             book: RuleBook) -> list[RuleResult]:
     """The new lines against the patient's current medicines: the same drug or class again
-    is a warning; an interaction keeps its own level. One result per pair."""
-    results: list[RuleResult] = []
-    seen: set[tuple[str, int, int]] = set()
-
-    def add(rule: str, level: str, message: str, line: Line, med: Medication) -> None:
-        key = (rule, line.item.pk, med.item.pk)
-        if key not in seen:
-            seen.add(key)
-            results.append(RuleResult(rule, level, message,
-                                      sorted({line.item.code, med.item.code}), med.related()))
-
+    is a warning; an interaction keeps its own level. One result per pair of drugs, naming
+    the most recent prescription or dispense of the current one."""
+    latest: dict[int, Medication] = {}
+    for med in profile:  # newest first
+        latest.setdefault(med.item.pk, med)
     pairs = {}
     for rule in book.interactions:
         pairs[(rule.item_a_id, rule.item_b_id)] = rule
         pairs[(rule.item_b_id, rule.item_a_id)] = rule
+    results: list[RuleResult] = []
     for line in lines:
-        for med in profile:
-            name = line.item.name
+        name = line.item.name
+        for med in latest.values():
+            codes = sorted({line.item.code, med.item.code})
             if med.item.pk == line.item.pk:
-                add("clinical.duplicate_therapy", RuleLevel.WARNING,
-                    f"تکرار درمان: «{name}» {med.described()}.", line, med)
+                results.append(RuleResult(
+                    "clinical.duplicate_therapy", RuleLevel.WARNING,
+                    f"تکرار درمان: «{name}» {med.described()}.", codes, med.related()))
             elif line.item.therapeutic_class and (
                     line.item.therapeutic_class == med.item.therapeutic_class):
-                add("clinical.duplicate_class", RuleLevel.WARNING,
+                results.append(RuleResult(
+                    "clinical.duplicate_class", RuleLevel.WARNING,
                     f"«{name}» هم‌گروه داروی فعلی بیمار است: «{med.item.name}» "
-                    f"{med.described()}.", line, med)
+                    f"{med.described()}.", codes, med.related()))
             rule = pairs.get((line.item.pk, med.item.pk))
             if rule is not None:
-                add("clinical.interaction", rule.level,
-                    f"{rule.message} «{med.item.name}» {med.described()}.", line, med)
+                results.append(RuleResult(
+                    "clinical.interaction", rule.level,
+                    f"{rule.message} «{med.item.name}» {med.described()}.", codes,
+                    med.related()))
     return results
 
 

@@ -52,3 +52,43 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_d
     assert [(i.code, i.quantity) for i in prescription.items.all()] == [
         ("AMOX-500-CAP", 20), ("PARA-500-TAB", 10)]
     assert doctor.get_by_test_id("tracking-code").first.inner_text() == prescription.tracking_code
+
+
+def test_another_doctor_sees_the_current_medicines_and_writes_a_structured_dose(
+        page, live_demo, outbox):
+    from accounts.models import Membership
+    from prescriptions import services
+
+    ahmadi = Membership.objects.get(user__national_code=DEMO["doctor"][0],
+                                    facility__name="درمانگاه شفا")
+    karimi = Membership.objects.get(user__national_code=DEMO["cardiologist"][0])
+    visit = services.visit_admit(actor=ahmadi, national_code=DEMO["patient"][0]).visit
+    services.prescription_create(doctor=ahmadi, visit=visit, kind="drug",
+                                 items=[{"code": "WARF-5-TAB", "quantity": 30}])
+    services.visit_admit(actor=karimi, national_code=DEMO["patient"][0])
+    sign_in(page, outbox, DEMO["cardiologist"])
+    page.wait_for_url("**/doctor/")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/doctor/visits/*/")
+    search = page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
+    search.press_sequentially("brufen")  # a brand name finds ibuprofen
+    page.locator("#results-drug .catalog-pick").first.wait_for()
+    search.press("Enter")
+    page.keyboard.type("20")
+    page.keyboard.press("Enter")
+    reject = page.locator("[data-testid=rule-result][data-level=reject]")
+    expect(reject).to_contain_text("وارفارین")
+    expect(reject).not_to_contain_text("احمدی")
+    page.get_by_role("button", name="حذف این قلم").click()
+    search.press_sequentially("پارا")
+    page.locator("#results-drug .catalog-pick").first.wait_for()
+    search.press("Enter")
+    page.keyboard.type("20")
+    page.get_by_label("مقدار هر نوبت").fill("1")
+    page.get_by_label("دفعات مصرف").select_option("q8h")
+    page.get_by_label("زمان مصرف").select_option("after_food")
+    expect(page.get_by_test_id("rules-ok")).to_be_visible()
+    page.get_by_test_id("register-drug").click()
+    page.get_by_test_id("message-tracking").wait_for()
+    item = Prescription.objects.get(doctor=karimi).items.get()
+    assert item.dosage == "هر ۸ ساعت، هر بار ۱ قرص، بعد از غذا"

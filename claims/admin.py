@@ -46,11 +46,11 @@ class ClaimLineAdmin(InsurerScopedAdmin):
     list_display = ["service_day", "facility", "scheme", "code", "quantity", "total",
                     "insurer_share", "patient_share", "status"]
     list_filter = ["status"]
-    search_fields = ["code", "prescription__tracking_code", "visit__hid"]
+    search_fields = ["code", "prescription__tracking_code", "visit__hid", "hid"]
     list_select_related = ["facility", "scheme", "prescription"]
     readonly_fields = ["facility", "scheme", "visit", "prescription", "item", "source", "code",
                        "quantity", "unit_price", "total", "insurer_share", "patient_share",
-                       "service_date", "created_at"]
+                       "service_date", "hid", "created_at"]
 
     @admin.display(description=_("تاریخ خدمت"), ordering="service_date")
     def service_day(self, obj):

@@ -10,7 +10,8 @@ class LineInline(admin.TabularInline):
     model = DispenseLine
     extra = 0
     can_delete = False
-    fields = ["item", "quantity", "uid", "unit_price", "total", "insurer_share", "patient_share"]
+    fields = ["item", "quantity", "uid", "unit_price", "total", "insurer_share",
+              "supplementary_share", "patient_share"]
     readonly_fields = fields
 
 
@@ -18,15 +19,17 @@ class LineInline(admin.TabularInline):
 class DispenseAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
     patient_paths = ("prescription__patient",)
-    list_display = ["prescription", "facility", "when", "total", "insurer_share",
+    list_display = ["prescription", "hid", "facility", "when", "total", "insurer_share",
                     "patient_share", "status_after"]
     list_filter = ["facility", "status_after"]
     search_fields = ["prescription__tracking_code"]
     list_select_related = ["prescription", "facility"]
     inlines = [LineInline]
-    readonly_fields = ["prescription", "facility", "membership", "idempotency_key", "scheme",
-                       "patient_share_percent", "total", "insurer_share", "patient_share",
-                       "status_after", "started_at", "ended_at"]
+    readonly_fields = ["prescription", "facility", "membership", "hid", "idempotency_key",
+                       "scheme", "patient_share_percent", "total", "insurer_share",
+                       "supplementary_share", "patient_share", "status_after", "rule_results",
+                       "rules_tracking_id", "warnings_acknowledged", "payment_method",
+                       "payment_terminal", "payment_reference", "started_at", "ended_at"]
 
     @admin.display(description=_("زمان"), ordering="ended_at")
     def when(self, obj):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jalali import jalali_date
-from claims.models import ClaimLine, Coverage, Insurer, Scheme
+from claims.models import Claim, ClaimLine, Coverage, Insurer, Scheme
 from config.admin_site import InsurerScopedAdmin
 
 
@@ -15,8 +15,9 @@ class InsurerAdmin(InsurerScopedAdmin):
 
 @admin.register(Scheme)
 class SchemeAdmin(InsurerScopedAdmin):
-    list_display = ["code", "name", "insurer", "patient_share_percent", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["number", "code", "name", "insurer", "kind", "patient_share_percent",
+                    "supplementary_percent", "is_active"]
+    list_filter = ["is_active", "kind"]
     search_fields = ["code", "name"]
     list_select_related = ["insurer"]
 
@@ -39,18 +40,26 @@ class CoverageAdmin(InsurerScopedAdmin):
         return jalali_date(obj.valid_to) or "—"
 
 
-@admin.register(ClaimLine)
-class ClaimLineAdmin(InsurerScopedAdmin):
+class ClaimLineInline(admin.TabularInline):
+    model = ClaimLine
+    extra = 0
+    can_delete = False
+    fields = ["code", "quantity", "unit_price", "total", "insurer_share", "supplementary_share",
+              "patient_share", "amount", "uid"]
+    readonly_fields = fields
+
+
+@admin.register(Claim)
+class ClaimAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
-    patient_paths = ("prescription__patient", "visit__patient")
-    list_display = ["service_day", "facility", "scheme", "code", "quantity", "total",
-                    "insurer_share", "patient_share", "status"]
-    list_filter = ["status"]
-    search_fields = ["code", "prescription__tracking_code", "visit__hid", "hid"]
-    list_select_related = ["facility", "scheme", "prescription"]
-    readonly_fields = ["facility", "scheme", "visit", "prescription", "item", "source", "code",
-                       "quantity", "unit_price", "total", "insurer_share", "patient_share",
-                       "service_date", "hid", "created_at"]
+    patient_paths = ("patient",)
+    list_display = ["service_day", "facility", "scheme", "tracking_code", "patient", "amount",
+                    "status", "reason"]
+    list_filter = ["status", "scheme"]
+    search_fields = ["tracking_code", "hid", "patient__national_code"]
+    list_select_related = ["facility", "scheme", "patient"]
+    inlines = [ClaimLineInline]
+    readonly_fields = [f.name for f in Claim._meta.fields]
 
     @admin.display(description=_("تاریخ خدمت"), ordering="service_date")
     def service_day(self, obj):

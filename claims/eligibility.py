@@ -24,13 +24,12 @@ class Eligibility:
     insurer: Insurer
     scheme: Scheme
     patient_share_percent: int
+    # A supplementary fund paying a percentage of the patient's share, if the person has one.
+    supplementary: Scheme | None = None
 
-    def as_dict(self) -> dict:
-        return {
-            "insurer": {"code": self.insurer.code, "name": self.insurer.name},
-            "scheme": {"code": self.scheme.code, "name": self.scheme.name},
-            "patient_share_percent": self.patient_share_percent,
-        }
+    @property
+    def supplementary_percent(self) -> int:
+        return self.supplementary.supplementary_percent if self.supplementary else 0
 
 
 def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
@@ -48,9 +47,12 @@ def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .order_by("-valid_from")
     )
-    coverage = next((c for c in coverages if c.patient_id == patient.pk), None) or next(
-        iter(coverages), None)
-    if coverage is None:
+    holder = patient.pk if any(c.patient_id == patient.pk for c in coverages) else (
+        patient.mother_id)
+    basic = next((c.scheme for c in coverages
+                  if c.patient_id == holder and not c.scheme.is_supplementary), None)
+    if basic is None:
         return None
-    scheme = coverage.scheme
-    return Eligibility(scheme.insurer, scheme, scheme.patient_share_percent)
+    supplementary = next((c.scheme for c in coverages
+                          if c.patient_id == holder and c.scheme.is_supplementary), None)
+    return Eligibility(basic.insurer, basic, basic.patient_share_percent, supplementary)

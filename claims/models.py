@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, Patient
@@ -31,14 +32,27 @@ class Insurer(models.Model):
 
 
 class Scheme(models.Model):
+    """A fund of an insurer (صندوق). Basic schemes leave the patient a share; a
+    supplementary scheme pays a percentage of that share (seed 002 §9 note)."""
+
+    class Kind(models.TextChoices):
+        BASIC = "basic", _("پایه")
+        SUPPLEMENTARY = "supplementary", _("تکمیلی")
+
     insurer = models.ForeignKey(
         Insurer, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("بیمه‌گر")
     )
     code = models.CharField(_("کد"), max_length=32, unique=True)
+    # The insurer's own numeric code of the fund, shown on the claims screen (seed 000: «04»).
+    number = models.CharField(_("کد عددی صندوق"), max_length=4, blank=True)
     name = models.CharField(_("نام"), max_length=200)
+    kind = models.CharField(_("نوع"), max_length=16, choices=Kind.choices, default=Kind.BASIC)
     patient_share_percent = models.PositiveSmallIntegerField(
         _("سهم بیمار (درصد)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
+    supplementary_percent = models.PositiveSmallIntegerField(
+        _("سهم تکمیلی از سهم بیمار (درصد)"), null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
     is_active = models.BooleanField(_("فعال"), default=True)
 
     class Meta:
@@ -49,11 +63,30 @@ class Scheme(models.Model):
             models.CheckConstraint(
                 condition=Q(patient_share_percent__gte=0, patient_share_percent__lte=100),
                 name="scheme_share_is_percent",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="basic") | Q(supplementary_percent__isnull=False,
+                                              supplementary_percent__lte=100),
+                name="scheme_supplementary_has_percent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def is_supplementary(self) -> bool:
+        return self.kind == self.Kind.SUPPLEMENTARY
+
+    @property
+    def label(self) -> str:
+        """«۰۴ کارکنان دولت ۳۰٪», as the claims screen lists funds."""
+        from accounts.jalali import fa_digits
+
+        percent = (self.supplementary_percent if self.is_supplementary
+                   else self.patient_share_percent)
+        return " ".join(part for part in (fa_digits(self.number), self.name,
+                                          f"{fa_digits(percent)}٪") if part)
 
 
 class Coverage(models.Model):
@@ -84,52 +117,116 @@ class Coverage(models.Model):
         return f"{self.patient} — {self.scheme.code}"
 
 
-class ClaimLine(models.Model):
-    """What an insurer owes a facility for one dispensed line, performed service or visit."""
+class Claim(models.Model):
+    """One facility's claim on one insurer for one service event (a dispense, a performed
+    paraclinic service, a completed visit with its in-office services). A patient with a
+    supplementary cover gives the event a second claim, on the supplementary insurer.
+
+    unsent → (add-unsent) queued → sent → accepted | rejected | failed (resend: queued)
+    """
 
     class Status(models.TextChoices):
         UNSENT = "unsent", _("ارسال نشده")
+        QUEUED = "queued", _("در صف ارسال")
         SENT = "sent", _("ارسال شده")
-        FAILED = "failed", _("ارسال ناموفق")
         ACCEPTED = "accepted", _("پذیرفته")
+        REJECTED = "rejected", _("رد شده")
+        FAILED = "failed", _("ارسال ناموفق")
 
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="claim_lines",
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="claims",
                                  verbose_name=_("مرکز"))
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="claim_lines",
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="claims",
                                verbose_name=_("صندوق"))
-    visit = models.ForeignKey("prescriptions.Visit", on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+", verbose_name=_("ویزیت"))
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims",
+                                verbose_name=_("بیمار"))
+    # The service event and insurer this claim is for: each is claimed once.
+    source = models.CharField(_("منبع"), max_length=60, unique=True)
+    tracking_code = models.CharField(_("کد رهگیری نسخه"), max_length=16, blank=True)
+    hid = models.CharField(_("شناسه شباد"), max_length=20, blank=True)
+    service_date = models.DateField(_("تاریخ خدمت"))
+    registered_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
     prescription = models.ForeignKey("prescriptions.Prescription", on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("نسخه"))
+    visit = models.ForeignKey("prescriptions.Visit", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("ویزیت"))
+    dispense = models.ForeignKey("pharmacy.Dispense", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name=_("ارائه"))
+    prescriber_specialty = models.CharField(_("تخصص تجویزگر"), max_length=20, blank=True)
+    # How the patient paid their part at the counter (§7-8, §7-9).
+    payment_method = models.CharField(_("روش پرداخت بیمار"), max_length=8, blank=True)
+    payment_terminal = models.CharField(_("شناسه پایانه"), max_length=32, blank=True)
+    payment_reference = models.CharField(_("شماره پیگیری پرداخت"), max_length=64, blank=True)
+    total = models.PositiveBigIntegerField(_("جمع"), default=0)
+    insurer_share = models.PositiveBigIntegerField(_("سهم بیمه پایه"), default=0)
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
+    patient_share = models.PositiveBigIntegerField(_("سهم بیمار"), default=0)
+    # What this claim asks its insurer for: the basic or the supplementary share.
+    amount = models.PositiveBigIntegerField(_("مبلغ درخواستی"), default=0)
+    status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices,
+                              default=Status.UNSENT)
+    reason = models.CharField(_("علت"), max_length=300, blank=True)
+    reason_code = models.CharField(_("کد علت"), max_length=40, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("دفعات ارسال"), default=0)
+    sent_at = models.DateTimeField(_("زمان ارسال"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("زمان پاسخ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("سند ارائه خدمت")
+        verbose_name_plural = _("اسناد ارائه خدمت")
+        ordering = ["-service_date", "-id"]
+        indexes = [
+            models.Index(fields=["facility", "service_date"], name="claim_facility_date"),
+            models.Index(fields=["facility", "status", "service_date"],
+                         name="claim_facility_status"),
+            models.Index(fields=["scheme", "status", "service_date"], name="claim_scheme_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total=models.F("insurer_share") + models.F("supplementary_share")
+                            + models.F("patient_share")),
+                name="claim_shares_add_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code or self.hid} ({self.scheme.code})"
+
+
+class ClaimLine(models.Model):
+    """One line of a claim: a dispensed pack, a performed service, a visit."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("سند"))
     item = models.ForeignKey("prescriptions.PrescriptionItem", on_delete=models.PROTECT,
                              null=True, blank=True, related_name="+", verbose_name=_("قلم نسخه"))
-    source = models.CharField(_("منبع"), max_length=40, blank=True,
-                              help_text=_("شناسه رویدادی که این سند را ساخت (یکتا)"))
+    source = models.CharField(_("منبع"), max_length=60, blank=True,
+                              help_text=_("شناسه رویدادی که این سطر را ساخت (یکتا)"))
     code = models.CharField(_("کد خدمت"), max_length=32)
     quantity = models.PositiveIntegerField(_("تعداد"))
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد"))
     total = models.PositiveBigIntegerField(_("جمع"))
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
-    service_date = models.DateField(_("تاریخ خدمت"))
-    # The HID of the encounter that served it: the visit's, or the dispense's own (§9-2-6).
-    hid = models.CharField(_("شناسه شباد"), max_length=20, blank=True)
-    status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices,
-                              default=Status.UNSENT)
-    created_at = models.DateTimeField(_("زمان ثبت"), auto_now_add=True)
+    amount = models.PositiveBigIntegerField(_("مبلغ درخواستی"), default=0)
+    uid = models.CharField(_("کد اصالت"), max_length=16, blank=True)
+    # Whether the item was pack-tracked (TTAC) when it was given: its line needs a code.
+    tracked = models.BooleanField(_("دارای کد اصالت"), default=False)
 
     class Meta:
-        verbose_name = _("سند ارائه خدمت")
-        verbose_name_plural = _("اسناد ارائه خدمت")
-        indexes = [models.Index(fields=["facility", "service_date"], name="claim_facility_date"),
-                   models.Index(fields=["scheme", "status"], name="claim_scheme_status")]
+        verbose_name = _("سطر سند")
+        verbose_name_plural = _("سطرهای اسناد")
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["source"], condition=~Q(source=""),
                                     name="claim_line_source_once"),
-            models.CheckConstraint(condition=Q(insurer_share__lte=models.F("total")),
-                                   name="claim_shares_within_total"),
+            models.CheckConstraint(
+                condition=Q(total=models.F("insurer_share") + models.F("supplementary_share")
+                            + models.F("patient_share")),
+                name="claim_line_shares_add_up"),
+            models.CheckConstraint(condition=Q(amount__lte=models.F("total")),
+                                   name="claim_line_amount_within_total"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} × {self.quantity} ({self.service_date})"
+        return f"{self.code} × {self.quantity}"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "claims",
     "prescriptions",
     "pharmacy",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 """Fulfilment records: dispenses (and paraclinic services performed), pack codes, reuse flags."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,10 @@ class Dispense(models.Model):
     scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("صندوق (روز ارائه)"))
     patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    supplementary_scheme = models.ForeignKey(
+        "claims.Scheme", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("صندوق تکمیلی (روز ارائه)"))
+    supplementary_percent = models.PositiveSmallIntegerField(_("سهم تکمیلی"), default=0)
     total = models.PositiveBigIntegerField(_("جمع"), default=0)
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
     supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
@@ -78,7 +82,7 @@ class DispenseLine(models.Model):
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد روز ارائه"))
     total = models.PositiveBigIntegerField(_("جمع"))
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
-    # What a supplementary insurer pays of the patient's part (0 while none is set up).
+    # What a supplementary insurer pays of the patient's part.
     supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
 
@@ -87,6 +91,11 @@ class DispenseLine(models.Model):
         verbose_name_plural = _("اقلام ارائه‌شده")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="dispense_line_positive"),
+            # Every Rial of a line is someone's: the shares add up to the total.
+            models.CheckConstraint(
+                condition=Q(total=F("insurer_share") + F("supplementary_share")
+                            + F("patient_share")),
+                name="dispense_line_shares_add_up"),
             # One pack, one use, in the whole system (TTAC authenticity code).
             models.UniqueConstraint(fields=["uid"], condition=~Q(uid=""),
                                     name="pack_code_used_once"),

@@ -88,7 +88,8 @@ def result_record(*, membership: Membership, prescription: Prescription, item_id
     pk = db_id(item_id)
     with transaction.atomic():
         locked = (Prescription.objects.select_for_update(of=("self",))
-                  .select_related("patient", "visit").get(pk=prescription.pk))
+                  .select_related("patient", "visit", "doctor__practitioner")
+                  .get(pk=prescription.pk))
         item = locked.items.filter(pk=pk).first() if pk else None
         if item is None:
             raise Invalid(_("این قلم متعلق به این نسخه نیست."),

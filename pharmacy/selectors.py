@@ -16,7 +16,8 @@ def dispenses_of(membership: Membership) -> QuerySet[Dispense]:
     return (Dispense.objects.filter(facility_id=membership.facility_id)
             .select_related("prescription__patient", "prescription__doctor__user",
                             "prescription__doctor__practitioner",
-                            "facility", "membership__user", "scheme__insurer")
+                            "facility", "membership__user", "scheme__insurer",
+                            "supplementary_scheme")
             .prefetch_related(Prefetch("lines", queryset=DispenseLine.objects.select_related(
                 "item").order_by("id"))))
 

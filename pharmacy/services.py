@@ -65,6 +65,7 @@ class Quote:
     evaluation: rules.Evaluation
     by_item: dict[int, rules.PricedLine]
     profile: list[Medication]
+    supplementary: object | None = None
 
 
 def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
@@ -186,10 +187,11 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         patient=prescription.patient, doctor=None,
         lines=[rules.Line(i.catalog_item, wanted[i.pk]) for i in chosen],
         scheme_id=scheme_id, patient_share_percent=share, day=day, book=book,
-        profile=profile)
+        profile=profile,
+        supplementary_percent=eligibility.supplementary_percent if eligibility else 0)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
     return Quote(scheme_id, eligibility.scheme if eligibility else None, share, evaluation,
-                 by_item, profile)
+                 by_item, profile, eligibility.supplementary if eligibility else None)
 
 
 def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
@@ -275,11 +277,13 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         raise RulesRejected(_("هشدارهای این نسخه را بخوانید و تأیید کنید."),
                             code="rules_warning", rule_results=evaluation.result_dicts())
     # The pharmacy encounter's own HID, from the eligibility check of this day.
+    supplementary = priced.supplementary
     dispense = Dispense.objects.create(
         hid=new_hid(), prescription=locked, facility_id=membership.facility_id,
-        membership=membership,
-        idempotency_key=key, scheme_id=priced.scheme_id,
-        patient_share_percent=priced.patient_share_percent, status_after=locked.status,
+        membership=membership, idempotency_key=key, scheme_id=priced.scheme_id,
+        patient_share_percent=priced.patient_share_percent, supplementary_scheme=supplementary,
+        supplementary_percent=supplementary.supplementary_percent if supplementary else 0,
+        status_after=locked.status,
         started_at=started_at or timezone.now(), rule_results=evaluation.result_dicts(),
         rules_tracking_id=rules.new_rules_tracking_id(),
         warnings_acknowledged=acknowledgement.given and evaluation.has_warnings,
@@ -299,13 +303,14 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         line_price = priced.by_item[line.item_id]
         split = money.split(unit_price=item.catalog_item.unit_price, quantity=line.quantity,
                             patient_share_percent=line_price.patient_share_percent,
-                            covered=line_price.covered)
+                            covered=line_price.covered,
+                            supplementary_percent=line_price.supplementary_percent)
         new_lines.append(DispenseLine(
             dispense=dispense, item=item, quantity=line.quantity, uid=line.uid,
             unit_price=item.catalog_item.unit_price, **split.as_dict()))
     DispenseLine.objects.bulk_create(new_lines)
-    totals = money.total_of(money.Split(n.total, n.insurer_share, n.patient_share)
-                            for n in new_lines)
+    totals = money.total_of(money.Split(n.total, n.insurer_share, n.patient_share,
+                                        n.supplementary_share) for n in new_lines)
     # Under the row lock nobody else moves these counters: what is left is known here.
     fully = all(i.dispensed_quantity + wanted.get(i.pk, 0) >= i.quantity
                 for i in items.values())
@@ -315,17 +320,26 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     locked.save(update_fields=["status", "updated_at"])
     dispense.status_after = locked.status
     dispense.total, dispense.insurer_share = totals.total, totals.insurer_share
+    dispense.supplementary_share = totals.supplementary_share
     dispense.patient_share = totals.patient_share
     dispense.ended_at = timezone.now()
-    dispense.save(update_fields=["status_after", "total", "insurer_share", "patient_share",
-                                 "ended_at"])
-    claims_services.claim_lines_record_new(
-        facility=membership.facility, scheme=priced.scheme, service_date=today,
-        lines=[{"source": f"dispense-line:{line.pk}", "code": line.item.code,
-                "quantity": line.quantity, "unit_price": line.unit_price, "total": line.total,
-                "insurer_share": line.insurer_share, "patient_share": line.patient_share,
-                "prescription": locked, "item": line.item, "hid": dispense.hid}
-               for line in new_lines])
+    dispense.save(update_fields=["status_after", "total", "insurer_share",
+                                 "supplementary_share", "patient_share", "ended_at"])
+    claims_services.claims_record(
+        event=claims_services.EventIn(
+            source=f"dispense:{dispense.pk}", facility=membership.facility,
+            patient=locked.patient, service_date=today, hid=dispense.hid,
+            tracking_code=locked.tracking_code, prescription_id=locked.pk,
+            dispense_id=dispense.pk, prescriber_specialty=locked.doctor.specialty,
+            payment_method=dispense.payment_method, payment_terminal=dispense.payment_terminal,
+            payment_reference=dispense.payment_reference),
+        scheme=priced.scheme, supplementary=priced.supplementary,
+        lines=[claims_services.LineIn(
+            source=f"dispense-line:{line.pk}", code=line.item.code, quantity=line.quantity,
+            unit_price=line.unit_price, total=line.total, insurer_share=line.insurer_share,
+            supplementary_share=line.supplementary_share, patient_share=line.patient_share,
+            uid=line.uid, tracked=line.item.catalog_item.is_pack_tracked, item_id=line.item_id)
+            for line in new_lines])
     return dispense
 
 
@@ -379,7 +393,8 @@ def _dispense_once(*, membership: Membership, prescription: Prescription,
     try:
         with transaction.atomic():
             locked = (Prescription.objects.select_for_update(of=("self",))
-                      .select_related("patient", "visit").get(pk=prescription.pk))
+                      .select_related("patient", "visit", "doctor__practitioner")
+                      .get(pk=prescription.pk))
             if key:
                 # Checked under the lock: a concurrent retry waits here and then finds it.
                 earlier = Dispense.objects.filter(facility_id=membership.facility_id,

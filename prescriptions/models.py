@@ -105,6 +105,10 @@ class Visit(models.Model):
     scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True,
                                blank=True, related_name="+", verbose_name=_("صندوق"))
     patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    supplementary_scheme = models.ForeignKey(
+        "claims.Scheme", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("صندوق تکمیلی"))
+    supplementary_percent = models.PositiveSmallIntegerField(_("سهم تکمیلی"), default=0)
     created_at = models.DateTimeField(_("زمان پذیرش"), default=timezone.now)
     completed_at = models.DateTimeField(_("زمان تأیید ویزیت"), null=True, blank=True)
 
@@ -152,8 +156,13 @@ class Prescription(models.Model):
     scheme = models.ForeignKey("claims.Scheme", on_delete=models.PROTECT, null=True,
                                blank=True, related_name="+", verbose_name=_("صندوق"))
     patient_share_percent = models.PositiveSmallIntegerField(_("سهم بیمار"), default=100)
+    supplementary_scheme = models.ForeignKey(
+        "claims.Scheme", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("صندوق تکمیلی"))
+    supplementary_percent = models.PositiveSmallIntegerField(_("سهم تکمیلی"), default=0)
     total = models.PositiveBigIntegerField(_("جمع"), default=0)
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"), default=0)
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"), default=0)
     rule_results = models.JSONField(_("نتیجه قواعد"), default=list, blank=True)
     warnings_overridden = models.BooleanField(_("هشدارها تأیید شد"), default=False)
@@ -208,6 +217,7 @@ class PrescriptionItem(models.Model):
     unit_price = models.PositiveBigIntegerField(_("قیمت واحد"))
     total = models.PositiveBigIntegerField(_("جمع"))
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه"))
+    supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
     covered = models.BooleanField(_("تحت پوشش"))
     rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
@@ -223,6 +233,11 @@ class PrescriptionItem(models.Model):
             # The database, not Python, guarantees nothing is ever over-dispensed.
             models.CheckConstraint(condition=Q(dispensed_quantity__lte=F("quantity")),
                                    name="rx_item_never_over_dispensed"),
+            # Every Rial of a line is someone's: the shares add up to the total.
+            models.CheckConstraint(
+                condition=Q(total=F("insurer_share") + F("supplementary_share")
+                            + F("patient_share")),
+                name="rx_item_shares_add_up"),
             models.UniqueConstraint(fields=["prescription", "catalog_item"],
                                     name="rx_item_once_per_prescription"),
         ]

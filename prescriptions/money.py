@@ -1,4 +1,10 @@
-"""Money, exactly as DESIGN.md says: integers in Rials, the insurer's share rounded down."""
+"""Money, exactly as DESIGN.md says: integers in Rials, the insurer's share rounded down.
+
+total = unit_price × quantity
+insurer_share = ⌊total × (100 − patient share %) / 100⌋      (0 when not covered)
+supplementary_share = ⌊(total − insurer_share) × supplementary % / 100⌋   (covered items only)
+patient_share = total − insurer_share − supplementary_share
+"""
 
 from __future__ import annotations
 
@@ -10,29 +16,35 @@ class Split:
     total: int
     insurer_share: int
     patient_share: int
+    supplementary_share: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"total": self.total, "insurer_share": self.insurer_share,
+                "supplementary_share": self.supplementary_share,
                 "patient_share": self.patient_share}
 
     def __add__(self, other: Split) -> Split:
         return Split(self.total + other.total, self.insurer_share + other.insurer_share,
-                     self.patient_share + other.patient_share)
+                     self.patient_share + other.patient_share,
+                     self.supplementary_share + other.supplementary_share)
 
 
 ZERO = Split(0, 0, 0)
 
 
-def split(*, unit_price: int, quantity: int, patient_share_percent: int, covered: bool) -> Split:
-    """total = price × quantity; insurer = ⌊total × (100 − share%) / 100⌋; patient = the rest.
-
-    Uncovered items (and uninsured patients, who come with share 100) are paid by the patient.
-    """
+def split(*, unit_price: int, quantity: int, patient_share_percent: int, covered: bool,
+          supplementary_percent: int = 0) -> Split:
+    """Who pays what for one line. Uncovered items (and uninsured patients, who come with
+    share 100 and no cover) are the patient's; a supplementary insurer pays its percentage
+    of the patient's part of covered items."""
     if unit_price < 0 or quantity < 0 or not 0 <= patient_share_percent <= 100:
         raise ValueError("price, quantity and share must be in range")
+    if not 0 <= supplementary_percent <= 100:
+        raise ValueError("supplementary percent must be in range")
     total = int(unit_price) * int(quantity)
     insurer = total * (100 - patient_share_percent) // 100 if covered else 0
-    return Split(total, insurer, total - insurer)
+    supplementary = (total - insurer) * supplementary_percent // 100 if covered else 0
+    return Split(total, insurer, total - insurer - supplementary, supplementary)
 
 
 def total_of(splits) -> Split:

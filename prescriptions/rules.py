@@ -57,6 +57,7 @@ class PricedLine:
     covered: bool
     patient_share_percent: int
     split: money.Split
+    supplementary_percent: int = 0
 
 
 @dataclass
@@ -165,6 +166,7 @@ def evaluate(
     day: dt.date,
     book: RuleBook | None = None,
     profile: Sequence[Medication] = (),
+    supplementary_percent: int = 0,
 ) -> Evaluation:
     """Run both engines over the lines and price them. A constant number of queries.
 
@@ -215,20 +217,23 @@ def evaluate(
                 continue
             code = line.item.code
             if limit.min_age is not None and age < limit.min_age:
-                results.append(RuleResult("clinical.age", limit.level, limit.message or
-                               f"«{line.item.name}» برای کمتر از {limit.min_age} سال نیست.",
-                               [code]))
+                results.append(RuleResult(
+                    "clinical.age", limit.level, limit.message or
+                    f"«{line.item.name}» برای کمتر از {fa_digits(limit.min_age)} سال نیست.",
+                    [code]))
             if limit.max_age is not None and age > limit.max_age:
-                results.append(RuleResult("clinical.age", limit.level, limit.message or
-                               f"«{line.item.name}» برای بیشتر از {limit.max_age} سال نیست.",
-                               [code]))
+                results.append(RuleResult(
+                    "clinical.age", limit.level, limit.message or
+                    f"«{line.item.name}» برای بیشتر از {fa_digits(limit.max_age)} سال نیست.",
+                    [code]))
             if limit.sex and patient.sex != limit.sex:
                 results.append(RuleResult("clinical.sex", limit.level, limit.message or
                                f"«{line.item.name}» برای جنس بیمار تجویز نمی‌شود.", [code]))
             if limit.max_quantity is not None and line.quantity > limit.max_quantity:
-                results.append(RuleResult("clinical.max_dose", limit.level, limit.message or
-                               f"مقدار «{line.item.name}» بیش از {limit.max_quantity} است.",
-                               [code]))
+                results.append(RuleResult(
+                    "clinical.max_dose", limit.level, limit.message or
+                    f"مقدار «{line.item.name}» بیش از {fa_digits(limit.max_quantity)} است.",
+                    [code]))
             elif limit.max_quantity is not None:
                 current = [m for m in profile if m.item.pk == limit.item_id]
                 together = line.quantity + sum(m.quantity for m in current)
@@ -252,7 +257,7 @@ def evaluate(
                 results.append(RuleResult(
                     "insurance.max_quantity", RuleLevel.REJECT,
                     rule.message or f"حداکثر تعداد مجاز «{line.item.name}» در هر نسخه "
-                                    f"{rule.max_quantity} است.", [code]))
+                                    f"{fa_digits(rule.max_quantity)} است.", [code]))
             if doctor is not None and rule.specialties and specialty not in rule.specialties:
                 results.append(RuleResult(
                     "insurance.specialty", RuleLevel.REJECT,
@@ -270,7 +275,8 @@ def evaluate(
             covered = False
         priced.append(PricedLine(line, covered, share, money.split(
             unit_price=line.item.unit_price, quantity=line.quantity,
-            patient_share_percent=share, covered=covered)))
+            patient_share_percent=share, covered=covered,
+            supplementary_percent=supplementary_percent), supplementary_percent))
     if not insured and lines:
         results.append(RuleResult("insurance.uninsured", RuleLevel.INFO,
                                   "بیمار بیمه ندارد؛ کل مبلغ را می‌پردازد.", []))

@@ -101,7 +101,8 @@ def counter_lookup(*, viewer: Membership, query: str) -> QuerySet[Prescription]:
 
 def visits_base() -> QuerySet[Visit]:
     return Visit.objects.select_related("patient__mother", "doctor__user", "doctor__practitioner",
-                                        "scheme__insurer", "facility")
+                                        "scheme__insurer", "supplementary_scheme__insurer",
+                                        "facility")
 
 
 def queue_of(doctor: Membership) -> QuerySet[Visit]:

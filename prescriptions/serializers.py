@@ -33,12 +33,19 @@ def facility_data(facility) -> dict:
     return {"id": facility.pk, "name": facility.name, "kind": facility.kind}
 
 
-def coverage_data(scheme, share: int) -> dict | None:
+def coverage_data(scheme, share: int, supplementary=None) -> dict | None:
+    """The contract's coverage, and the supplementary fund paying part of the patient's
+    share when there is one."""
     if scheme is None:
         return None
     return {"insurer": {"code": scheme.insurer.code, "name": scheme.insurer.name},
             "scheme": {"code": scheme.code, "name": scheme.name},
-            "patient_share_percent": share}
+            "patient_share_percent": share,
+            "supplementary": None if supplementary is None else {
+                "insurer": {"code": supplementary.insurer.code,
+                            "name": supplementary.insurer.name},
+                "scheme": {"code": supplementary.code, "name": supplementary.name},
+                "percent": supplementary.supplementary_percent}}
 
 
 class VisitOut(serializers.ModelSerializer):
@@ -51,7 +58,7 @@ class VisitOut(serializers.ModelSerializer):
         fields = ["id", "hid", "patient", "coverage", "doctor", "status", "created_at"]
 
     def get_coverage(self, obj: Visit) -> dict | None:
-        return coverage_data(obj.scheme, obj.patient_share_percent)
+        return coverage_data(obj.scheme, obj.patient_share_percent, obj.supplementary_scheme)
 
     def get_doctor(self, obj: Visit) -> dict:
         return doctor_data(obj.doctor)
@@ -70,8 +77,8 @@ class ItemOut(serializers.ModelSerializer):
     class Meta:
         model = PrescriptionItem
         fields = ["id", "code", "name", "quantity", "dispensed_quantity", "dosage", "dose",
-                  "instructions", "unit_price", "total", "insurer_share", "patient_share",
-                  "covered", "rules_tracking_id", "result"]
+                  "instructions", "unit_price", "total", "insurer_share", "supplementary_share",
+                  "patient_share", "covered", "rules_tracking_id", "result"]
 
     @extend_schema_field(DoseOut(allow_null=True))
     def get_dose(self, obj: PrescriptionItem) -> dict | None:
@@ -102,6 +109,7 @@ class PrescriptionOut(serializers.ModelSerializer):
 
     def get_totals(self, obj: Prescription) -> dict:
         return {"total": obj.total, "insurer_share": obj.insurer_share,
+                "supplementary_share": obj.supplementary_share,
                 "patient_share": obj.patient_share}
 
 

@@ -96,6 +96,9 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
                     scheme=eligibility.scheme if eligibility else None,
                     patient_share_percent=(eligibility.patient_share_percent
                                            if eligibility else 100),
+                    supplementary_scheme=eligibility.supplementary if eligibility else None,
+                    supplementary_percent=(eligibility.supplementary_percent
+                                           if eligibility else 0),
                 )
                 accounts_services.access_log_record(
                     action=AccessLog.Action.PATIENT_READ, actor=actor.user, membership=actor,
@@ -109,7 +112,8 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
 
 
 def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit | None:
-    return (Visit.objects.select_related("patient__mother", "scheme__insurer", "doctor__user",
+    return (Visit.objects.select_related("patient__mother", "scheme__insurer",
+                                         "supplementary_scheme__insurer", "doctor__user",
                                          "doctor__practitioner")
             .filter(doctor=doctor, patient=patient, day=day, status=Visit.Status.WAITING)
             .first())
@@ -121,10 +125,12 @@ def visit_start(*, visit: Visit) -> None:
 
 
 def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
-    """Confirm the visit (seed 001 step 7) and record what the insurer owes for it: the
+    """Confirm the visit (seed 001 step 7) and record what the insurers owe for it: the
     visit, and the in-office services the doctor registered during it, now performed."""
     with transaction.atomic():
-        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        locked = (Visit.objects.select_for_update(of=("self",))
+                  .select_related("patient", "facility", "scheme", "supplementary_scheme")
+                  .get(pk=visit.pk))
         if locked.doctor_id != doctor.pk:
             raise NotFound(_("ویزیت پیدا نشد."))
         if locked.status == Visit.Status.DONE:
@@ -132,40 +138,43 @@ def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
         locked.status = Visit.Status.DONE
         locked.completed_at = timezone.now()
         locked.save(update_fields=["status", "completed_at"])
+        lines = []
         item = _visit_catalog_item(doctor)
         if item is not None:
             split = money.split(unit_price=item.unit_price, quantity=1,
                                 patient_share_percent=locked.patient_share_percent,
-                                covered=locked.scheme_id is not None)
-            claims_services.claim_line_record(
-                facility=locked.facility, scheme=locked.scheme, source=f"visit:{locked.pk}",
-                code=item.code, quantity=1, unit_price=item.unit_price, total=split.total,
-                insurer_share=split.insurer_share, patient_share=split.patient_share,
-                service_date=locked.day, visit=locked, hid=locked.hid,
-            )
-        _services_perform(locked)
+                                covered=locked.scheme_id is not None,
+                                supplementary_percent=locked.supplementary_percent)
+            lines.append(claims_services.LineIn(
+                source=f"visit:{locked.pk}", code=item.code, quantity=1,
+                unit_price=item.unit_price, **split.as_dict()))
+        lines += _services_perform(locked)
+        claims_services.claims_record(
+            event=claims_services.EventIn(
+                source=f"visit:{locked.pk}", facility=locked.facility, patient=locked.patient,
+                service_date=locked.day, hid=locked.hid, visit_id=locked.pk,
+                prescriber_specialty=doctor.specialty),
+            scheme=locked.scheme, supplementary=locked.supplementary_scheme, lines=lines)
     return locked
 
 
-def _services_perform(visit: Visit) -> None:
+def _services_perform(visit: Visit) -> list[claims_services.LineIn]:
     """The doctor's in-office services (injection, dressing, ECG…) are done in the visit:
-    confirming it performs them and claims them at the prices they were registered with."""
+    confirming it performs them, to be claimed at the prices they were registered with."""
     services = list(Prescription.objects.select_for_update().filter(
         visit=visit, kind=Kind.SERVICE, status=Prescription.Status.ACTIVE))
     if not services:
-        return
+        return []
     items = list(PrescriptionItem.objects.filter(prescription__in=services))
     PrescriptionItem.objects.filter(pk__in=[i.pk for i in items]).update(
         dispensed_quantity=F("quantity"))
     Prescription.objects.filter(pk__in=[p.pk for p in services]).update(
         status=Prescription.Status.DISPENSED, updated_at=timezone.now())
-    by_pk = {p.pk: p for p in services}
-    claims_services.claim_lines_record_new(
-        facility=visit.facility, scheme=visit.scheme, service_date=visit.day,
-        lines=[{"source": f"service-item:{i.pk}", "code": i.code, "quantity": i.quantity,
-                "unit_price": i.unit_price, "total": i.total, "insurer_share": i.insurer_share,
-                "patient_share": i.patient_share, "prescription": by_pk[i.prescription_id],
-                "item": i, "visit": visit, "hid": visit.hid} for i in items])
+    return [claims_services.LineIn(
+        source=f"service-item:{i.pk}", code=i.code, quantity=i.quantity,
+        unit_price=i.unit_price, total=i.total, insurer_share=i.insurer_share,
+        supplementary_share=i.supplementary_share, patient_share=i.patient_share, item_id=i.pk)
+        for i in items if i.covered or i.total]
 
 
 def _visit_catalog_item(doctor: Membership) -> CatalogItem | None:
@@ -275,7 +284,7 @@ def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput], day: 
         patient=visit.patient, doctor=doctor,
         lines=[rules.Line(i.item, i.quantity) for i in items],
         scheme_id=visit.scheme_id, patient_share_percent=visit.patient_share_percent, day=day,
-        profile=profile,
+        profile=profile, supplementary_percent=visit.supplementary_percent,
     )
 
 
@@ -324,6 +333,7 @@ def _write_items(prescription: Prescription, items: list[ItemInput],
             dose_frequency=entry.dose.frequency if entry.dose else "",
             dose_timing=entry.dose.timing if entry.dose else "",
             total=priced.split.total, insurer_share=priced.split.insurer_share,
+            supplementary_share=priced.split.supplementary_share,
             patient_share=priced.split.patient_share, covered=priced.covered,
             rules_tracking_id=rules.new_rules_tracking_id(), position=position,
         )
@@ -380,6 +390,8 @@ def prescription_create(
                         doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
                         hid=visit.hid, scheme_id=visit.scheme_id,
                         patient_share_percent=visit.patient_share_percent,
+                        supplementary_scheme_id=visit.supplementary_scheme_id,
+                        supplementary_percent=visit.supplementary_percent,
                         **evaluation.totals.as_dict(), rule_results=evaluation.result_dicts(),
                         warnings_overridden=bool(override_warnings) and evaluation.has_warnings,
                         rules_tracking_id=rules.new_rules_tracking_id(),

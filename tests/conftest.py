@@ -208,3 +208,25 @@ def is_postgres() -> bool:
 
 
 ROLES = [r.value for r in Role]
+
+
+@pytest.fixture
+def written(api_as, demo):
+    """write(items, kind, who) -> the prescription JSON, written by Dr Ahmadi at Shafa."""
+    reception = api_as("reception")
+    doctor = api_as("doctor", "درمانگاه شفا")
+    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
+
+    def write(items, kind="drug", who="patient", **extra):
+        visit = reception.post("/api/v1/visits", {"national_code": DEMO[who][0],
+                                                  "doctor": shafa.pk}, format="json").json()
+        # Dispensing tests write the same drug for one patient again and again: the
+        # cross-prescription duplicate warning is acknowledged here, as a doctor would.
+        extra.setdefault("override_warnings", True)
+        response = doctor.post("/api/v1/prescriptions", {"visit": visit["id"], "kind": kind,
+                                                         "items": items, **extra},
+                               format="json")
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return write

@@ -120,7 +120,9 @@ def test_a_newborn_is_admitted_under_the_mother_and_covered_by_her(reception, sh
     rx = api_as("doctor", "درمانگاه شفا").post("/api/v1/prescriptions", {
         "visit": visit["id"], "kind": "drug",
         "items": [{"code": "PARA-500-TAB", "quantity": 10}]}, format="json").json()
-    assert rx["totals"] == {"total": 50000, "insurer_share": 35000, "patient_share": 15000}
+    # the mother's supplementary fund (DANA, 70 % of the patient's part) covers the baby too
+    assert rx["totals"] == {"total": 50000, "insurer_share": 35000,
+                            "supplementary_share": 10500, "patient_share": 4500}
     # the counter types the mother's code and finds the baby's prescription
     found = api_as("pharmacy").get("/api/v1/prescriptions", {"national_code": mother}).json()
     assert [p["patient"]["unique_id"] for p in found] == [baby["unique_id"]]

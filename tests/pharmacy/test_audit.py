@@ -17,9 +17,9 @@ def test_a_reviewer_reading_claims_and_dispenses_in_the_admin_is_logged(written,
                             {"lines": [{"item": rx["items"][0]["id"], "quantity": 10,
                                         "uid": uid(1)}]}, format="json")
     reviewer = page_as("reviewer")
-    assert reviewer.get("/admin/claims/claimline/").status_code == 200
+    assert reviewer.get("/admin/claims/claim/").status_code == 200
     entry = _rows(AccessLog.Action.ADMIN_READ, DEMO["patient"][0]).get()
-    assert entry.target == "admin:claimline" and entry.actor.national_code == DEMO["reviewer"][0]
+    assert entry.target == "admin:claim" and entry.actor.national_code == DEMO["reviewer"][0]
     dispense = Dispense.objects.get()
     assert reviewer.get(f"/admin/pharmacy/dispense/{dispense.pk}/change/").status_code == 200
     assert _rows(AccessLog.Action.ADMIN_READ, DEMO["patient"][0]).filter(

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from claims.models import ClaimLine
+from claims.models import Claim, ClaimLine
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions.models import CatalogItem, Prescription
 from tests.conftest import DEMO
@@ -45,11 +45,16 @@ def test_partial_then_full_dispense_with_exact_shares(api_as, written):
     prescription = Prescription.objects.get(tracking_code=rx["tracking_code"])
     assert prescription.status == "dispensed"
     assert [i.dispensed_quantity for i in prescription.items.all()] == [20, 7]
-    lines = ClaimLine.objects.filter(prescription=prescription).order_by("id")
-    assert [(c.code, c.quantity, c.insurer_share, c.status) for c in lines] == [
-        ("AMOX-500-CAP", 10, 175000, "unsent"), ("AMOX-500-CAP", 10, 175000, "unsent"),
-        ("PARA-500-TAB", 7, 24500, "unsent")]
-    assert all(c.facility.name == "داروخانه رازی" and c.scheme.code == "IHIO-GOV" for c in lines)
+    # one claim per dispense, each with its lines, its HID and the insurer's amount
+    claims = list(Claim.objects.filter(prescription=prescription).order_by("id"))
+    assert [(c.status, c.amount, c.hid) for c in claims] == [
+        ("unsent", 175000, first.json()["hid"]), ("unsent", 199500, second.json()["hid"])]
+    lines = ClaimLine.objects.filter(claim__in=claims).order_by("id")
+    assert [(c.code, c.quantity, c.insurer_share, c.uid) for c in lines] == [
+        ("AMOX-500-CAP", 10, 175000, uid(1)), ("AMOX-500-CAP", 10, 175000, uid(2)),
+        ("PARA-500-TAB", 7, 24500, lines[2].uid)]
+    assert all(c.facility.name == "داروخانه رازی" and c.scheme.code == "IHIO-GOV"
+               for c in claims)
 
 
 def test_dispense_uses_the_dispensing_days_price(api_as, written):
@@ -71,7 +76,7 @@ def test_eligibility_is_checked_again_at_dispense(api_as, written):
     body = dispense(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 10}]).json()
     assert body["totals"] == {"total": 50000, "insurer_share": 0, "supplementary_share": 0,
                               "patient_share": 50000}
-    assert not ClaimLine.objects.filter(prescription__tracking_code=rx["tracking_code"]).exists()
+    assert not Claim.objects.filter(tracking_code=rx["tracking_code"]).exists()
 
 
 def test_over_dispense_is_refused_and_writes_nothing(api_as, written):

@@ -71,8 +71,9 @@ def test_the_dispense_keeps_its_own_hid_rules_and_payment(api_as, written):
     assert body["rules_tracking_id"].startswith("R") and isinstance(body["rule_results"], list)
     assert body["payment"] == {"method": "card", "terminal_id": "POS0042", "reference": "R1"}
     assert body["totals"]["supplementary_share"] == 0
-    claim = ClaimLine.objects.get(prescription__tracking_code=rx["tracking_code"])
+    claim = ClaimLine.objects.get(claim__tracking_code=rx["tracking_code"]).claim
     assert claim.hid == body["hid"]
+    assert (claim.payment_method, claim.payment_terminal) == ("card", "POS0042")
 
 
 @pytest.mark.parametrize("payment, field", [

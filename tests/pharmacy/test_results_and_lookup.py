@@ -29,8 +29,9 @@ def test_lab_records_a_cbc_seen_by_doctor_and_patient_not_pharmacy(api_as, writt
     assert response.json()["dispensed_quantity"] == 1
     # performed: the order is done and claimed for the lab
     assert Prescription.objects.get().status == "dispensed"
-    line = ClaimLine.objects.get(prescription__tracking_code=rx["tracking_code"])
-    assert (line.facility.name, line.code, line.total) == ("آزمایشگاه پاستور", "LAB-CBC", 150000)
+    line = ClaimLine.objects.get(claim__tracking_code=rx["tracking_code"])
+    assert (line.claim.facility.name, line.code, line.total) == (
+        "آزمایشگاه پاستور", "LAB-CBC", 150000)
     # the prescribing doctor and the patient read it
     for who, facility in [("doctor", "درمانگاه شفا"), ("patient", None)]:
         body = api_as(who, facility).get(f"/api/v1/prescriptions/{rx['tracking_code']}").json()

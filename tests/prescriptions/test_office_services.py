@@ -1,7 +1,7 @@
 """Doctors' in-office services (seed 001 step 5: the fifth tab): registered in the visit,
 performed and claimed when the visit is confirmed."""
 
-from claims.models import ClaimLine
+from claims.models import Claim, ClaimLine
 from prescriptions.models import Prescription
 from tests.prescriptions.conftest import drug
 
@@ -14,19 +14,22 @@ def test_services_are_performed_and_claimed_when_the_visit_is_confirmed(admit, p
     body = response.json()
     assert body["kind"] == "service" and body["status"] == "active"
     # 150000 + 600000 at 30 %: insurer 525000
-    assert body["totals"] == {"total": 750000, "insurer_share": 525000, "patient_share": 225000}
-    assert not ClaimLine.objects.filter(prescription__kind="service").exists()
+    assert body["totals"] == {"total": 750000, "insurer_share": 525000, "supplementary_share": 0,
+                              "patient_share": 225000}
+    assert not Claim.objects.exists()
     assert doctor.post(f"/api/v1/visits/{visit['id']}/complete").status_code == 200
     rx = Prescription.objects.get(tracking_code=body["tracking_code"])
     assert rx.status == "dispensed"
     assert [(i.code, i.dispensed_quantity) for i in rx.items.all()] == [
         ("SRV-INJECTION", 1), ("SRV-ECG", 1)]
-    lines = ClaimLine.objects.filter(prescription=rx).order_by("id")
-    assert [(c.code, c.insurer_share, c.hid) for c in lines] == [
-        ("SRV-INJECTION", 105000, visit["hid"]), ("SRV-ECG", 420000, visit["hid"])]
+    # one claim for the visit event: the visit itself and its services
+    claim = Claim.objects.get()
+    assert claim.hid == visit["hid"] and claim.visit_id == visit["id"]
+    assert [(c.code, c.insurer_share) for c in claim.lines.all()] == [
+        ("VISIT-GP", 1050000), ("SRV-INJECTION", 105000), ("SRV-ECG", 420000)]
     # confirming twice claims nothing twice
     assert doctor.post(f"/api/v1/visits/{visit['id']}/complete").status_code == 200
-    assert ClaimLine.objects.filter(prescription=rx).count() == 2
+    assert ClaimLine.objects.count() == 3
 
 
 def test_a_cancelled_service_is_not_claimed(admit, prescribe, doctor):

@@ -23,7 +23,8 @@ def test_prescription_is_registered_with_split_and_tracking_code(admit, prescrib
                                                                              150000)
     # 7 × 5000 = 35000; insurer ⌊35000 × 70 / 100⌋ = 24500
     assert (para["total"], para["insurer_share"], para["patient_share"]) == (35000, 24500, 10500)
-    assert body["totals"] == {"total": 535000, "insurer_share": 374500, "patient_share": 160500}
+    assert body["totals"] == {"total": 535000, "insurer_share": 374500, "supplementary_share": 0,
+                              "patient_share": 160500}
     assert amox["covered"] is True and amox["dosage"] == "هر ۸ ساعت"
     assert amox["rules_tracking_id"] and body["rules_tracking_id"]
     assert amox["dispensed_quantity"] == 0 and amox["result"] is None
@@ -105,7 +106,8 @@ def test_sildenafil_is_not_covered_and_the_patient_pays_it(admit, prescribe):
 def test_uninsured_patient_pays_everything(admit, prescribe):
     visit = admit("uninsured")
     body = prescribe(visit, [drug("AMOX-500-CAP", 10)]).json()
-    assert body["totals"] == {"total": 250000, "insurer_share": 0, "patient_share": 250000}
+    assert body["totals"] == {"total": 250000, "insurer_share": 0, "supplementary_share": 0,
+                              "patient_share": 250000}
     assert body["items"][0]["covered"] is False
 
 
@@ -220,7 +222,7 @@ def test_edit_or_cancel_after_a_dispense_is_409(admit, prescribe, doctor):
 
 
 def test_complete_visit_records_the_visit_claim(admit, doctor):
-    from claims.models import ClaimLine
+    from claims.models import Claim, ClaimLine
 
     visit = admit("patient")
     response = doctor.post(f"/api/v1/visits/{visit['id']}/complete")
@@ -228,7 +230,9 @@ def test_complete_visit_records_the_visit_claim(admit, doctor):
     line = ClaimLine.objects.get()
     assert (line.code, line.total, line.insurer_share, line.patient_share) == (
         "VISIT-GP", 1500000, 1050000, 450000)
-    assert line.status == "unsent" and line.scheme.code == "IHIO-GOV"
+    claim = Claim.objects.get()
+    assert claim.status == "unsent" and claim.scheme.code == "IHIO-GOV"
+    assert (claim.hid, claim.amount) == (visit["hid"], 1050000)
     # completing twice records nothing more
     assert doctor.post(f"/api/v1/visits/{visit['id']}/complete").status_code == 200
     assert ClaimLine.objects.count() == 1

@@ -57,7 +57,7 @@ def test_admission_issues_hid_and_coverage(admit, shafa_doctor):
     assert visit["hid"].isdigit() and len(visit["hid"]) == 14
     assert visit["coverage"] == {"insurer": {"code": "IHIO", "name": "بیمه سلامت ایران"},
                                  "scheme": {"code": "IHIO-GOV", "name": "کارکنان دولت"},
-                                 "patient_share_percent": 30}
+                                 "patient_share_percent": 30, "supplementary": None}
     assert visit["doctor"]["id"] == shafa_doctor.pk and visit["status"] == "waiting"
     assert visit["patient"]["national_code"] == DEMO["patient"][0]
 

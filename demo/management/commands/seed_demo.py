@@ -23,11 +23,18 @@ FACILITIES = [
     ("sso", "سازمان تأمین اجتماعی", Facility.Kind.INSURER, "90000002", "تهران"),
 ]
 
-INSURERS = [("IHIO", "بیمه سلامت ایران", "ihio"), ("SSO", "سازمان تأمین اجتماعی", "sso")]
+INSURERS = [("IHIO", "بیمه سلامت ایران", "ihio"), ("SSO", "سازمان تأمین اجتماعی", "sso"),
+            ("DANA", "بیمه دانا (تکمیلی)", None)]
+# code, insurer, number (seed 000), name, patient share % (basic) or share of it paid
+# (supplementary), kind
 SCHEMES = [
-    ("IHIO-GOV", "IHIO", "کارکنان دولت", 30),
-    ("IHIO-RURAL", "IHIO", "روستایی", 40),
-    ("SSO-GEN", "SSO", "بیمه‌شدگان عام", 30),
+    ("IHIO-GOV", "IHIO", "04", "کارکنان دولت", 30, "basic"),
+    ("IHIO-OTHER", "IHIO", "05", "سایر اقشار", 30, "basic"),
+    ("IHIO-SELF", "IHIO", "06", "خویش‌فرما", 30, "basic"),
+    ("IHIO-RURAL", "IHIO", "07", "روستایی", 40, "basic"),
+    ("IHIO-MS", "IHIO", "45", "کارمندی ام‌اس", 10, "basic"),
+    ("SSO-GEN", "SSO", "01", "بیمه‌شدگان عام", 30, "basic"),
+    ("DANA-SUPP", "DANA", "", "تکمیلی دانا", 70, "supplementary"),
 ]
 
 # national code, mobile, first, last, memberships [(role, facility key, council, specialty)]
@@ -46,11 +53,12 @@ PEOPLE = [
     ("0078901235", "09120000007", "فرهاد", "بیمه‌ای", [(Role.REVIEWER, "ihio", "", "")]),
 ]
 
-# national code, mobile, first, last, birth date, sex, scheme code or None
+# national code, mobile, first, last, birth date, sex, scheme codes
 PATIENTS = [
-    ("0089012348", "09120000008", "علی", "رستمی", dt.date(1985, 3, 21), "M", "IHIO-GOV"),
-    ("0022334459", "09120000011", "مریم", "حسینی", dt.date(1992, 7, 9), "F", "SSO-GEN"),
-    ("0044556675", "09120000013", "حمید", "نظری", dt.date(1970, 11, 2), "M", None),
+    ("0089012348", "09120000008", "علی", "رستمی", dt.date(1985, 3, 21), "M", ["IHIO-GOV"]),
+    ("0022334459", "09120000011", "مریم", "حسینی", dt.date(1992, 7, 9), "F",
+     ["SSO-GEN", "DANA-SUPP"]),
+    ("0044556675", "09120000013", "حمید", "نظری", dt.date(1970, 11, 2), "M", []),
 ]
 
 
@@ -118,14 +126,17 @@ class Command(BaseCommand):
         insurers = {}
         for code, name, facility_key in INSURERS:
             insurers[code], _ = Insurer.objects.update_or_create(
-                code=code, defaults={"name": name, "facility": facilities[facility_key]}
+                code=code, defaults={"name": name,
+                                     "facility": facilities.get(facility_key)}
             )
         schemes = {}
-        for code, insurer_code, name, share in SCHEMES:
+        for code, insurer_code, number, name, share, kind in SCHEMES:
+            supplementary = kind == Scheme.Kind.SUPPLEMENTARY
             schemes[code], _ = Scheme.objects.update_or_create(
                 code=code,
-                defaults={"insurer": insurers[insurer_code], "name": name,
-                          "patient_share_percent": share},
+                defaults={"insurer": insurers[insurer_code], "name": name, "number": number,
+                          "kind": kind, "patient_share_percent": 0 if supplementary else share,
+                          "supplementary_percent": share if supplementary else None},
             )
         for national_code, mobile, first, last, memberships in PEOPLE:
             user = self._person(national_code, mobile, first, last)
@@ -139,7 +150,7 @@ class Command(BaseCommand):
                     Practitioner.objects.filter(pk=membership.practitioner_id).update(
                         specialty=specialty, full_name=user.full_name, valid_until=None,
                         licence_status=Practitioner.Licence.ACTIVE)
-        for national_code, mobile, first, last, born, sex, scheme in PATIENTS:
+        for national_code, mobile, first, last, born, sex, codes in PATIENTS:
             user = self._person(national_code, mobile, first, last)
             accounts_services.membership_grant(user=user, role=Role.PATIENT, facility=None,
                                                notify=False)
@@ -149,7 +160,7 @@ class Command(BaseCommand):
                           "birth_date": born, "sex": sex, "mobile": mobile},
             )
             Coverage.objects.filter(patient=patient).delete()
-            if scheme:
+            for scheme in codes:
                 Coverage.objects.create(
                     patient=patient, scheme=schemes[scheme], valid_from=dt.date(2020, 1, 1),
                     insurance_number=f"{scheme}-{national_code}",

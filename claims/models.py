@@ -170,6 +170,8 @@ class Claim(models.Model):
     attempts = models.PositiveSmallIntegerField(_("دفعات ارسال"), default=0)
     sent_at = models.DateTimeField(_("زمان ارسال"), null=True, blank=True)
     decided_at = models.DateTimeField(_("زمان پاسخ"), null=True, blank=True)
+    job = models.ForeignKey("claims.Job", on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="claims", verbose_name=_("کار ارسال"))
 
     class Meta:
         verbose_name = _("سند ارائه خدمت")
@@ -230,3 +232,83 @@ class ClaimLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} × {self.quantity}"
+
+
+class Connection(models.Model):
+    """A facility's credentials at one insurer (seed 000, step 2): user name, password
+    (encrypted at rest, never shown back), terminal number, technical officer."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE,
+                                 related_name="insurer_connections", verbose_name=_("مرکز"))
+    insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="connections",
+                                verbose_name=_("بیمه‌گر"))
+    username = models.CharField(_("نام کاربری"), max_length=100)
+    password_encrypted = models.TextField(_("رمز (رمزنگاری‌شده)"), editable=False)
+    terminal = models.CharField(_("شماره ترمینال"), max_length=32)
+    technical_officer = models.CharField(_("شماره نظام پزشکی مسئول فنی"), max_length=20,
+                                         blank=True)
+    checked_at = models.DateTimeField(_("آخرین بررسی اتصال"), null=True, blank=True)
+    check_ok = models.BooleanField(_("اتصال برقرار"), null=True)
+    check_message = models.CharField(_("پاسخ بیمه‌گر"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("آخرین تغییر"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("تنظیمات اتصال به بیمه‌گر")
+        verbose_name_plural = _("تنظیمات اتصال به بیمه‌گران")
+        constraints = [models.UniqueConstraint(fields=["facility", "insurer"],
+                                               name="connection_once_per_insurer")]
+
+    def __str__(self) -> str:
+        return f"{self.facility} → {self.insurer}"
+
+    def set_password(self, raw: str) -> None:
+        from claims.credentials import encrypt
+
+        self.password_encrypted = encrypt(raw)
+
+    def password(self) -> str:
+        from claims.credentials import decrypt
+
+        return decrypt(self.password_encrypted)
+
+
+class Job(models.Model):
+    """A background run (sending claims) with its progress, read by the page from jobs/{id}.
+    Its claims carry the job; progress is counted from them, so a crash corrupts nothing."""
+
+    class Kind(models.TextChoices):
+        SEND = "send", _("ارسال")
+        RESEND = "resend", _("ارسال مجدد ناموفق‌ها")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("در صف")
+        RUNNING = "running", _("در حال اجرا")
+        DONE = "done", _("پایان یافته")
+        FAILED = "failed", _("ناموفق")
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("مرکز"))
+    started_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("آغازگر"))
+    kind = models.CharField(_("نوع"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    # What it covers, and a key for it: one run at a time per facility, range and funds.
+    date_from = models.DateField(_("از تاریخ"))
+    date_to = models.DateField(_("تا تاریخ"))
+    schemes = models.JSONField(_("صندوق‌ها"), default=list)
+    scope = models.CharField(max_length=300)
+    total = models.PositiveIntegerField(_("تعداد"), default=0)
+    detail = models.CharField(_("شرح"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
+    finished_at = models.DateTimeField(_("زمان پایان"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("کار پس‌زمینه")
+        verbose_name_plural = _("کارهای پس‌زمینه")
+        constraints = [models.UniqueConstraint(
+            fields=["scope"], condition=Q(status__in=["queued", "running"]),
+            name="job_one_run_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -16,4 +16,8 @@ app.conf.beat_schedule = {
         "task": "prescriptions.tasks.prescriptions_expire",
         "schedule": 24 * 3600,
     },
+    "resume-stalled-claim-sends": {
+        "task": "claims.tasks.claims_jobs_resume",
+        "schedule": 5 * 60,
+    },
 }

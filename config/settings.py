@@ -183,6 +183,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task whose worker died is handed out again after this long (Redis broker).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -251,3 +255,36 @@ DEFAULT_DAYS_SUPPLY = envint("DEFAULT_DAYS_SUPPLY", 30)
 # How far a counter's clock may run ahead of ours, and how long one service may take.
 DISPENSE_CLOCK_SKEW_SECONDS = envint("DISPENSE_CLOCK_SKEW_SECONDS", 120)
 DISPENSE_MAX_SERVICE_HOURS = envint("DISPENSE_MAX_SERVICE_HOURS", 12)
+
+# Claims and the insurer exchange (CONTRACT "Claims and invoices").
+# Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of
+# 32 bytes); with DEBUG off it must be set.
+CREDENTIALS_KEY = envstr("CREDENTIALS_KEY", "" if DEBUG else None)
+if CREDENTIALS_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(CREDENTIALS_KEY)
+    except ValueError:
+        raise ImproperlyConfigured("CREDENTIALS_KEY must be a Fernet key "
+                                   "(urlsafe base64 of 32 bytes)") from None
+
+
+def envmap(name: str) -> dict[str, str]:
+    """`IHIO=https://…,SSO=https://…` -> {"IHIO": "https://…", …}; a bad value fails at start."""
+    result = {}
+    for part in (os.environ.get(name) or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip().startswith(("http://", "https://")):
+            raise ImproperlyConfigured(f"{name} must look like CODE=https://…,CODE=https://…")
+        result[key.strip()] = value.strip().rstrip("/")
+    return result
+
+
+INSURER_API_URLS = envmap("INSURER_API_URLS")
+INSURER_TIMEOUT_SECONDS = envint("INSURER_TIMEOUT_SECONDS", 10)
+INSURER_RETRIES = envint("INSURER_RETRIES", 2)
+INSURER_BACKOFF_SECONDS = envint("INSURER_BACKOFF_SECONDS", 1)
+CLAIMS_BATCH_SIZE = envint("CLAIMS_BATCH_SIZE", 100)

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("prescriptions.api_urls")),
     path("", include("pharmacy.api_urls")),
+    path("", include("claims.api_urls")),
 ]
 
 urlpatterns = [

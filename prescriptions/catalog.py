@@ -125,8 +125,9 @@ def catalog_import(lines: Iterable[str], *, kind: str,
         report.errors.append(f"line {seen[code]}: code {code} exists with another kind")
     if report.errors:
         return report
-    existing = set(CatalogItem.objects.filter(code__in=seen.keys())
-                   .values_list("code", flat=True))
+    before = dict(CatalogItem.objects.filter(code__in=seen.keys())
+                  .values_list("code", "unit_price"))
+    existing = set(before)
     with transaction.atomic():
         for start in range(0, len(parsed), BATCH):
             CatalogItem.objects.bulk_create(
@@ -137,10 +138,37 @@ def catalog_import(lines: Iterable[str], *, kind: str,
             )
             if progress:
                 progress(min(start + BATCH, len(parsed)))
+        changed = {item.code: item.unit_price for item in parsed
+                   if item.code in before and before[item.code] != item.unit_price}
+        prices_record(changed, before)
     _refresh_statistics(CatalogItem._meta.db_table)
     report.updated = len(existing)
     report.created = len(parsed) - report.updated
     return report
+
+
+def prices_record(changed: dict[str, int], before: dict[str, int]) -> None:
+    """Keep the history of changed prices (the old one from the beginning, if no history
+    was kept yet, and the new one from today): claims are checked at their day's price."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from prescriptions.models import CatalogItem, CatalogPrice
+
+    if not changed:
+        return
+    today = timezone.localdate()
+    ids = dict(CatalogItem.objects.filter(code__in=changed).values_list("code", "pk"))
+    with_history = set(CatalogPrice.objects.filter(item_id__in=ids.values())
+                       .values_list("item_id", flat=True))
+    rows = [CatalogPrice(item_id=ids[code], unit_price=before[code], valid_from=dt.date(1900, 1, 1))
+            for code in changed if ids[code] not in with_history]
+    CatalogPrice.objects.bulk_create(rows, ignore_conflicts=True)
+    CatalogPrice.objects.bulk_create(
+        [CatalogPrice(item_id=ids[code], unit_price=price, valid_from=today)
+         for code, price in changed.items()],
+        update_conflicts=True, unique_fields=["item", "valid_from"], update_fields=["unit_price"])
 
 
 def _refresh_statistics(table: str) -> None:

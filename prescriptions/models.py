@@ -81,6 +81,25 @@ class CatalogItem(models.Model):
         return self.kind == self.ItemKind.DRUG and self.ttac_tracked
 
 
+class CatalogPrice(models.Model):
+    """A price and the day it took effect, kept when a price changes: an insurer checks a
+    claim against the price of its service date, not today's."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="prices",
+                             verbose_name=_("قلم"))
+    unit_price = models.PositiveBigIntegerField(_("قیمت واحد (ریال)"))
+    valid_from = models.DateField(_("از تاریخ"))
+
+    class Meta:
+        verbose_name = _("سابقه قیمت")
+        verbose_name_plural = _("سابقه قیمت‌ها")
+        constraints = [models.UniqueConstraint(fields=["item", "valid_from"],
+                                               name="catalog_price_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.unit_price} ({self.valid_from})"
+
+
 class Visit(models.Model):
     """An encounter admitted into a doctor's queue; eligibility gives it its HID."""
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts import services as accounts_services
 from accounts.models import Facility, Membership, Patient, Practitioner, Role, Specialty, User
-from claims.models import Coverage, Insurer, Scheme
+from claims.models import Connection, Coverage, Insurer, Scheme
 from prescriptions.models import CatalogItem, InsuranceRule, InteractionRule
 
 FACILITIES = [
@@ -165,6 +165,7 @@ class Command(BaseCommand):
                     patient=patient, scheme=schemes[scheme], valid_from=dt.date(2020, 1, 1),
                     insurance_number=f"{scheme}-{national_code}",
                 )
+        self._connections(facilities, insurers)
         self.extend(facilities=facilities, schemes=schemes)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
@@ -186,6 +187,22 @@ class Command(BaseCommand):
             InteractionRule.objects.update_or_create(
                 item_a=items[code_a], item_b=items[code_b],
                 defaults={"level": level, "message": message, "active": True})
+
+    @staticmethod
+    def _connections(facilities, insurers) -> None:
+        """Every demo facility can send to every demo insurer (seed 000, step 2)."""
+        for facility in facilities.values():
+            if facility.kind == Facility.Kind.INSURER:
+                continue
+            for insurer in insurers.values():
+                connection = Connection.objects.filter(facility=facility,
+                                                       insurer=insurer).first()
+                if connection is None:
+                    connection = Connection(facility=facility, insurer=insurer)
+                    connection.set_password(f"demo-{facility.siam_id}")
+                connection.username = f"{insurer.code.lower()}-{facility.siam_id}"
+                connection.terminal = f"T{facility.siam_id}"
+                connection.save()
 
     @staticmethod
     def _person(national_code: str, mobile: str, first: str, last: str) -> User:

@@ -184,9 +184,13 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# A task whose worker died is handed out again after this long (Redis broker).
+# A task whose worker died is handed out again once it has been out this long (Redis
+# broker), checked every CELERY_RESTORE_INTERVAL_SECONDS.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600),
+    "unacked_restore_interval": envint("CELERY_RESTORE_INTERVAL_SECONDS", 30),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

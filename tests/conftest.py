@@ -70,8 +70,9 @@ def _isolated(request, settings, tmp_path):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path):
-    """A real `celery worker` process on the broker, reading the test database."""
+def worker_factory(transactional_db, settings, tmp_path):
+    """start(**env) -> a real `celery worker` process on the broker, reading the test
+    database, on a queue of its own; every one started is stopped at the end."""
     import subprocess
     import sys
     import uuid
@@ -80,25 +81,40 @@ def celery_worker_process(transactional_db, settings, tmp_path):
 
     queue = f"noskhe-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
-    env = dict(os.environ,
-               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-               SMS_BACKEND="outbox", SMS_OUTBOX=settings.SMS_OUTBOX, CELERY_QUEUE=queue)
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "-Q", queue, "-l", "info"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    processes = []
+
+    def start(**extra: str) -> subprocess.Popen:
+        env = dict(os.environ,
+                   DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+                   SMS_BACKEND="outbox", SMS_OUTBOX=settings.SMS_OUTBOX, CELERY_QUEUE=queue,
+                   **extra)
+        log = open(tmp_path / f"worker-{len(processes)}.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "--without-gossip", "--without-mingle", "-Q", queue, "-l", "info"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        processes.append((process, log))
+        return process
+
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     app.conf.task_always_eager = False
     try:
-        yield process
+        yield start
     finally:
         app.conf.task_default_queue = previous
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        for process, log in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+            log.close()
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory):
+    """One real worker with the default environment."""
+    return worker_factory()
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):

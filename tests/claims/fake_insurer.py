@@ -16,7 +16,8 @@ class FakeInsurer:
                  password: str | None = None):
         self.delay, self.mode = delay, mode
         self.user, self.password = user, password
-        self.requests: list[dict] = []  # each body received, with its headers
+        self.requests: list[dict] = []  # each body answered, with its headers
+        self.arrived = 0  # requests that reached it (before any delay)
         self.accepted: dict[int, int] = {}  # claim id -> times it was sent
         self.failures_left = 0  # with mode "flaky": answer 503 this many times first
         self.reject: set[str] = set()  # item codes to reject
@@ -53,6 +54,8 @@ class FakeInsurer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                with insurer._lock:
+                    insurer.arrived += 1
                 if insurer.delay:
                     time.sleep(insurer.delay)
                 if insurer.user is not None:

@@ -30,8 +30,22 @@ def _manage(*args, **env):
 def test_production_settings_pass_the_deploy_check():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
                      SECRET_KEY="x" * 20 + "-long-random-production-secret-0123456789abcdef",
-                     ALLOWED_HOSTS="noskhe.example")
+                     ALLOWED_HOSTS="noskhe.example",
+                     CREDENTIALS_KEY="a2V5LWZvci10aGUtdGVzdC1vbmx5LTAxMjM0NTY3ODk=")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["", "not-a-fernet-key"])
+def test_production_needs_a_credentials_key_for_insurer_passwords(value):
+    result = _manage("check", DEBUG="0", SECRET_KEY="y" * 60, ALLOWED_HOSTS="noskhe.example",
+                     CREDENTIALS_KEY=value)
+    assert result.returncode != 0 and "CREDENTIALS_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["IHIO", "IHIO=ftp://x", "=https://x"])
+def test_bad_insurer_urls_fail_loudly(value):
+    result = _manage("check", INSURER_API_URLS=value)
+    assert result.returncode != 0 and "INSURER_API_URLS" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret():

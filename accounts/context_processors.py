@@ -9,4 +9,5 @@ def membership(request):
     problem = None
     if active is not None and active.role == Role.DOCTOR:
         problem = active.prescribing_problem(timezone.localdate())
-    return {"membership": active, "licence_problem": problem}
+    can_claim = active is not None and (active.is_fulfilment or active.role == Role.DOCTOR)
+    return {"membership": active, "licence_problem": problem, "can_claim": can_claim}

@@ -1,6 +1,8 @@
 """The claims API (contract "Claims and invoices"): the facility's claims by range and
 fund, adding the unsent ones, sending, resending the failed ones, and jobs' progress."""
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,15 +12,20 @@ from accounts import paging
 from accounts.api import valid
 from accounts.models import Role
 from accounts.permissions import FULFILMENT_ROLES, roles
-from claims import selectors, services
-from claims.models import Claim, Job
+from claims import documents, invoicing, selectors, services
+from claims.models import Claim, Invoice, Job
 from claims.serializers import (
     AddedOut,
     ClaimListOut,
     ClaimOut,
+    DeductionIn,
+    DeductionOut,
+    InvoiceOut,
+    InvoiceStatusIn,
     JobOut,
     JobStartedOut,
     PeriodIn,
+    invoice_data,
 )
 
 CLAIMING_ROLES = (*FULFILMENT_ROLES, Role.DOCTOR)
@@ -93,3 +100,80 @@ class JobApi(APIView):
     def get(self, request, job_id):
         job = selectors.job_get(viewer=request.membership, job_id=job_id)
         return Response(selectors.job_progress(job))
+
+
+INVOICE_ROLES = (*CLAIMING_ROLES, Role.REVIEWER)
+
+
+class InvoicesApi(APIView):
+    permission_classes = [roles(*INVOICE_ROLES)]
+
+    @extend_schema(parameters=[OpenApiParameter("period", str),
+                               OpenApiParameter("status", str)],
+                   responses={200: InvoiceOut(many=True)})
+    def get(self, request):
+        invoices = invoicing.invoices_visible_to(request.membership)
+        if request.query_params.get("period"):
+            invoices = invoices.filter(
+                period=invoicing.month_parse(request.query_params["period"]).label)
+        if request.query_params.get("status") in Invoice.Status.values:
+            invoices = invoices.filter(status=request.query_params["status"])
+        return Response([invoice_data(i) for i in invoices[:500]])
+
+
+class InvoiceDetailApi(APIView):
+    permission_classes = [roles(*INVOICE_ROLES)]
+
+    @extend_schema(responses={200: InvoiceOut})
+    def get(self, request, invoice_id):
+        invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+        return Response(invoice_data(invoice, rows=documents.lines_with_deductions(invoice)))
+
+
+class InvoicePdfApi(APIView):
+    permission_classes = [roles(*INVOICE_ROLES)]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, invoice_id):
+        invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+        response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{invoice.pk}.pdf"'
+        return response
+
+
+class InvoiceCsvApi(APIView):
+    permission_classes = [roles(*INVOICE_ROLES)]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, invoice_id):
+        invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+        response = HttpResponse(documents.invoice_csv(invoice),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.pk}.csv"'
+        return response
+
+
+class DeductionsApi(APIView):
+    permission_classes = [roles(Role.REVIEWER)]
+
+    @extend_schema(request=DeductionIn, responses={201: DeductionOut})
+    def post(self, request, invoice_id):
+        invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+        data = valid(DeductionIn, request)
+        deduction = invoicing.deduction_add(
+            actor=request.membership, invoice=invoice, claim_line=data["claim_line"],
+            amount=data["amount"], reason=data["reason"], note=data.get("note", ""))
+        return Response(DeductionOut(deduction).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceStatusApi(APIView):
+    permission_classes = [roles(*INVOICE_ROLES)]
+
+    @extend_schema(request=InvoiceStatusIn, responses={200: InvoiceOut})
+    def post(self, request, invoice_id):
+        invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+        data = valid(InvoiceStatusIn, request)
+        invoice = invoicing.invoice_status_set(actor=request.membership, invoice=invoice,
+                                               status=data["status"])
+        return Response(invoice_data(invoicing.invoice_get(viewer=request.membership,
+                                                           invoice_id=invoice.pk)))

@@ -172,6 +172,9 @@ class Claim(models.Model):
     decided_at = models.DateTimeField(_("زمان پاسخ"), null=True, blank=True)
     job = models.ForeignKey("claims.Job", on_delete=models.SET_NULL, null=True, blank=True,
                             related_name="claims", verbose_name=_("کار ارسال"))
+    # Set when its invoice leaves draft: from then on the invoice's claims are fixed.
+    invoice = models.ForeignKey("claims.Invoice", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="claims", verbose_name=_("صورت‌حساب"))
 
     class Meta:
         verbose_name = _("سند ارائه خدمت")
@@ -312,3 +315,107 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Invoice(models.Model):
+    """A facility's periodic invoice to one fund for one Jalali month (§8-4, §9-1-8): the
+    accepted claims whose service date falls in the month. While a draft it follows its
+    claims; once submitted its claims are fixed and only deductions change what is paid.
+
+    draft → submitted (facility) → under_review → approved → paid (reviewer)
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("پیش‌نویس")
+        SUBMITTED = "submitted", _("ارسال‌شده به بیمه")
+        UNDER_REVIEW = "under_review", _("در حال رسیدگی")
+        APPROVED = "approved", _("تأییدشده")
+        PAID = "paid", _("پرداخت‌شده")
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("مرکز"))
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="invoices",
+                               verbose_name=_("صندوق"))
+    period = models.CharField(_("دوره (ماه شمسی)"), max_length=7)
+    status = models.CharField(_("وضعیت"), max_length=14, choices=Status.choices,
+                              default=Status.DRAFT)
+    claims_count = models.PositiveIntegerField(_("تعداد اسناد"), default=0)
+    claimed = models.PositiveBigIntegerField(_("مبلغ درخواستی"), default=0)
+    deductions = models.PositiveBigIntegerField(_("کسورات"), default=0)
+    created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
+    updated_at = models.DateTimeField(_("آخرین تغییر"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("صورت‌حساب")
+        verbose_name_plural = _("صورت‌حساب‌ها")
+        ordering = ["-period", "facility_id", "scheme_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "scheme", "period"],
+                                    name="invoice_once_per_month"),
+            models.CheckConstraint(condition=Q(deductions__lte=models.F("claimed")),
+                                   name="invoice_deductions_within_claimed"),
+        ]
+        indexes = [models.Index(fields=["scheme", "period", "status"],
+                                name="invoice_scheme_period")]
+
+    def __str__(self) -> str:
+        return f"{self.facility} — {self.scheme.code} — {self.period}"
+
+    @property
+    def payable(self) -> int:
+        return self.claimed - self.deductions
+
+
+class Deduction(models.Model):
+    """A reviewer's deduction (کسورات/تعدیلات) on one claim line, with its reason."""
+
+    class Reason(models.TextChoices):
+        PRICE_ABOVE_TARIFF = "price_above_tariff", _("قیمت بیش از تعرفه")
+        QUANTITY_OVER_CEILING = "quantity_over_ceiling", _("تعداد بیش از سقف")
+        SPECIALTY_NOT_ALLOWED = "specialty_not_allowed", _("تخصص تجویزگر مجاز نیست")
+        OUTSIDE_VALIDITY = "outside_validity", _("خارج از تاریخ اعتبار")
+        MISSING_PACK_CODE = "missing_pack_code", _("کد اصالت ثبت نشده")
+        DUPLICATE = "duplicate", _("تکراری")
+        OTHER = "other", _("سایر")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deduction_set",
+                                verbose_name=_("صورت‌حساب"))
+    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT,
+                                   related_name="deductions", verbose_name=_("سطر سند"))
+    amount = models.PositiveBigIntegerField(_("مبلغ (ریال)"))
+    reason = models.CharField(_("علت"), max_length=24, choices=Reason.choices)
+    note = models.CharField(_("توضیح"), max_length=500, blank=True)
+    by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("کارشناس"))
+    at = models.DateTimeField(_("زمان"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("کسر")
+        verbose_name_plural = _("کسورات")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="deduction_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_line_id}: {self.amount}"
+
+
+class InvoiceEvent(models.Model):
+    """Every change of an invoice, for the insurer's auditors: who, when, before and after."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events",
+                                verbose_name=_("صورت‌حساب"))
+    actor = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("انجام‌دهنده"))
+    action = models.CharField(_("رویداد"), max_length=40)
+    before = models.JSONField(_("پیش از"), default=dict)
+    after = models.JSONField(_("پس از"), default=dict)
+    at = models.DateTimeField(_("زمان"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("رویداد صورت‌حساب")
+        verbose_name_plural = _("رویدادهای صورت‌حساب")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.action}"

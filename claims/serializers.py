@@ -109,3 +109,65 @@ class JobOut(serializers.Serializer):
 
 class JobStartedOut(serializers.Serializer):
     job = JobOut()
+
+
+class InvoiceLineOut(serializers.Serializer):
+    claim_line = serializers.IntegerField()
+    code = serializers.CharField()
+    tracking_code = serializers.CharField()
+    insurer_share = serializers.IntegerField()
+    deduction = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class InvoiceOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    facility = FacilityOut()
+    insurer = NamedCodeOut()
+    scheme = NamedCodeOut()
+    period = serializers.CharField()
+    status = serializers.CharField()
+    claims_count = serializers.IntegerField()
+    claimed = serializers.IntegerField()
+    deductions = serializers.IntegerField()
+    payable = serializers.IntegerField()
+    lines = InvoiceLineOut(many=True, required=False)
+
+
+def invoice_data(invoice, *, rows: list[dict] | None = None) -> dict:
+    """The contract's Invoice; `lines` (from claims.documents' rows) on the detail only."""
+    data = {
+        "id": invoice.pk,
+        "facility": {"id": invoice.facility_id, "name": invoice.facility.name,
+                     "siam_id": invoice.facility.siam_id},
+        "insurer": {"code": invoice.scheme.insurer.code, "name": invoice.scheme.insurer.name},
+        "scheme": {"code": invoice.scheme.code, "name": invoice.scheme.name},
+        "period": invoice.period, "status": invoice.status,
+        "claims_count": invoice.claims_count, "claimed": invoice.claimed,
+        "deductions": invoice.deductions, "payable": invoice.payable,
+    }
+    if rows is not None:
+        data["lines"] = [{"claim_line": r["line"].pk, "code": r["line"].code,
+                          "tracking_code": r["line"].claim.tracking_code,
+                          "insurer_share": r["line"].amount, "deduction": r["deduction"],
+                          "reason": r["reason"]} for r in rows]
+    return data
+
+
+class DeductionIn(serializers.Serializer):
+    claim_line = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    amount = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = serializers.CharField(max_length=40)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class DeductionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim_line = serializers.IntegerField(source="claim_line_id")
+    amount = serializers.IntegerField()
+    reason = serializers.CharField()
+    note = serializers.CharField()
+
+
+class InvoiceStatusIn(serializers.Serializer):
+    status = serializers.CharField(max_length=20)

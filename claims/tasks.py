@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from claims import services
+from claims import invoicing, services
 
 STEPS_PER_MESSAGE = 5  # short messages: a killed worker loses little and resumes soon
 
@@ -25,3 +25,9 @@ def claims_job_run(self, job_id: int) -> str:
 @shared_task
 def claims_jobs_resume() -> list[int]:
     return services.jobs_resume()
+
+
+@shared_task
+def invoices_month_end() -> str:
+    report = invoicing.month_end_generate()
+    return report.period if report else "not the month's last day"

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -15,6 +16,11 @@ app.conf.beat_schedule = {
     "expire-prescriptions-daily": {
         "task": "prescriptions.tasks.prescriptions_expire",
         "schedule": 24 * 3600,
+    },
+    # Every evening in Tehran; only the last day of a Jalali month generates its invoices.
+    "invoices-at-jalali-month-end": {
+        "task": "claims.tasks.invoices_month_end",
+        "schedule": crontab(hour=23, minute=30),
     },
     "resume-stalled-claim-sends": {
         "task": "claims.tasks.claims_jobs_resume",

@@ -46,6 +46,10 @@ def pytest_collection_modifyitems(config, items):
         reasons["browser"] = "needs Debian's chromium at /usr/bin/chromium"
     if not os.environ.get("CELERY_BROKER_URL"):
         reasons["worker"] = "needs a Celery worker: set CELERY_BROKER_URL and start one"
+    try:
+        import weasyprint  # noqa: F401 - loads pango, which a bare machine may lack
+    except OSError as error:
+        reasons["pdf"] = f"needs WeasyPrint's system libraries (pango): {error}"
     for item in items:
         for marker, reason in reasons.items():
             if marker in item.keywords:

@@ -64,3 +64,6 @@ class ClaimAdmin(InsurerScopedAdmin):
     @admin.display(description=_("تاریخ خدمت"), ordering="service_date")
     def service_day(self, obj):
         return jalali_date(obj.service_date)
+
+
+from claims import admin_desk  # noqa: E402,F401 - the reviewers' desk registers itself

@@ -14,9 +14,10 @@ from accounts.errors import DomainError
 from accounts.jalali import fa_digits
 from accounts.models import Role
 from accounts.permissions import FULFILMENT_ROLES, role_required
-from claims import selectors, services
+from claims import dashboards, invoicing, selectors, services
+from claims.documents import lines_with_deductions
 from claims.forms import ConnectionForm, PeriodForm, month_start_and_today
-from claims.models import Connection, Insurer, Job
+from claims.models import Connection, Insurer, Invoice, Job
 
 CLAIMING = (*FULFILMENT_ROLES, Role.DOCTOR)
 PAGE_SIZE = 50
@@ -136,3 +137,29 @@ def connection_check(request, code: str):
     (messages.success if tested.check_ok else messages.error)(
         request, _("پاسخ «{n}»: {m}").format(n=connection.insurer.name, m=tested.check_message))
     return redirect("claims:connections")
+
+
+@role_required(*CLAIMING)
+def facility_invoices(request):
+    """The facility's invoices: what was claimed, deducted and is payable, month by month."""
+    invoices = invoicing.invoices_visible_to(request.membership)[:120]
+    return render(request, "claims/invoices.html", {
+        "invoices": invoices,
+        **dashboards.facility_dashboard(facility_id=request.membership.facility_id)})
+
+
+@role_required(*CLAIMING)
+def facility_invoice(request, invoice_id: int):
+    """One invoice with every line and each deduction and its reason, as the insurer made it
+    (nothing to re-enter); the facility submits its draft from here."""
+    invoice = invoicing.invoice_get(viewer=request.membership, invoice_id=invoice_id)
+    if request.method == "POST":
+        try:
+            invoicing.invoice_status_set(actor=request.membership, invoice=invoice,
+                                         status=Invoice.Status.SUBMITTED)
+            messages.success(request, _("صورت‌حساب برای بیمه‌گر ارسال شد."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("claims:facility_invoice", invoice_id=invoice.pk)
+    return render(request, "claims/invoice.html", {
+        "invoice": invoice, "rows": lines_with_deductions(invoice)})

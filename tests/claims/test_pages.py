@@ -100,3 +100,30 @@ def test_the_screen_runs_the_same_queries_for_1_and_60_claims(written, api_as, p
     with django_assert_max_num_queries(baseline):
         page = client.get("/claims/").content.decode()
     assert page.count('data-testid="claim-row"') == 50 and "بعدی" in page
+
+
+def test_the_facility_sees_its_invoices_deductions_and_submits(written, api_as, page_as):
+    import datetime as dt
+
+    from claims import invoicing
+    from claims.models import ClaimLine, Invoice
+    from tests.conftest import DEMO, membership_of
+
+    _dispense(written, api_as)
+    Claim.objects.update(status="accepted", service_date=dt.date(2026, 11, 1))
+    invoicing.invoices_generate(period="1405-08")
+    invoice = Invoice.objects.get()
+    client = page_as("pharmacy")
+    page = client.get("/claims/invoices/").content.decode()
+    assert "۱۴۰۵-۰۸" in page and "<svg" in page
+    response = client.post(f"/claims/invoices/{invoice.pk}/", follow=True)
+    assert "ارسال شد" in response.content.decode()
+    reviewer = membership_of(DEMO["reviewer"][0])
+    invoicing.invoice_status_set(actor=reviewer, invoice=invoice, status="under_review")
+    invoicing.deduction_add(actor=reviewer, invoice=invoice,
+                            claim_line=ClaimLine.objects.get().pk, amount=2000,
+                            reason="duplicate")
+    page = client.get(f"/claims/invoices/{invoice.pk}/").content.decode()
+    assert 'data-testid="deducted-line"' in page and "تکراری" in page
+    assert "۳۳٬۰۰۰" in page  # 35000 claimed, 2000 deducted
+    assert page_as("pharmacy2").get(f"/claims/invoices/{invoice.pk}/").status_code == 404

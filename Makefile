@@ -17,7 +17,7 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --activity
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

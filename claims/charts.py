@@ -22,7 +22,8 @@ def grouped_bars(*, title: str, groups: list[str], series: list[tuple[str, list[
     slot = (width - 40) / len(groups)
     bar = max(6.0, (slot - 16) / max(len(series), 1))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} '
-             f'{height}" width="100%" aria-label="{escape(title)}" direction="rtl">',
+             f'{height}" width="{width}" height="{height}" style="max-width:100%;height:auto" '
+             f'aria-label="{escape(title)}" direction="rtl">',
              f"<title>{escape(title)}</title>"]
     for index, group in enumerate(groups):
         x0 = width - 20 - slot * (index + 1) + 8  # the first group on the right
@@ -53,7 +54,8 @@ def horizontal_bars(*, title: str, rows: list[tuple[str, int]]) -> str:
     height = 20 + line * len(rows)
     top = max(value for _label, value in rows) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} '
-             f'{height}" width="100%" aria-label="{escape(title)}" direction="rtl">',
+             f'{height}" width="{width}" height="{height}" style="max-width:100%;height:auto" '
+             f'aria-label="{escape(title)}" direction="rtl">',
              f"<title>{escape(title)}</title>"]
     for index, (label, value) in enumerate(rows):
         y = 10 + line * index

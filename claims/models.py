@@ -359,7 +359,9 @@ class Invoice(models.Model):
                                 name="invoice_scheme_period")]
 
     def __str__(self) -> str:
-        return f"{self.facility} — {self.scheme.code} — {self.period}"
+        from accounts.jalali import fa_digits
+
+        return f"{self.facility} — {self.scheme.name} — {fa_digits(self.period)}"
 
     @property
     def payable(self) -> int:

@@ -187,3 +187,17 @@ def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert (User.objects.count(), Membership.objects.count(), Facility.objects.count()) == counts
     assert counts == (12, 13, 9)
+
+
+def test_seed_demo_with_activity_fills_the_screens_once(demo):
+    from django.core.management import call_command
+
+    from claims.models import Claim, Invoice
+
+    call_command("seed_demo", "--activity", stdout=open("/dev/null", "w"))
+    claims, invoices = Claim.objects.count(), Invoice.objects.count()
+    assert claims > 200 and invoices >= 1
+    assert Invoice.objects.filter(status="paid").exists() or invoices == 1
+    assert Invoice.objects.filter(status="under_review", deductions__gt=0).exists()
+    call_command("seed_demo", "--activity", stdout=open("/dev/null", "w"))
+    assert (Claim.objects.count(), Invoice.objects.count()) == (claims, invoices)

@@ -116,8 +116,14 @@ INTERACTIONS = [
 class Command(BaseCommand):
     help = "Create or refresh the demo people, facilities, insurers, schemes and coverage."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--activity", action="store_true",
+            help="also a month of claims and invoices, so the claims screens and the "
+                 "dashboards are not empty (make run uses it)")
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, activity=False, **options):
         facilities = {}
         for key, name, kind, siam_id, city in FACILITIES:
             facilities[key], _ = Facility.objects.update_or_create(
@@ -167,6 +173,10 @@ class Command(BaseCommand):
                 )
         self._connections(facilities, insurers)
         self.extend(facilities=facilities, schemes=schemes)
+        if activity:
+            from demo.activity import month_of_claims
+
+            self.stdout.write(month_of_claims())
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def extend(self, **context) -> None:

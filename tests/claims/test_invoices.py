@@ -222,3 +222,45 @@ def test_an_empty_invoice_cannot_be_submitted(accepted):
         invoicing.invoice_status_set(actor=accepted_membership(), invoice=invoice,
                                      status="submitted")
     assert "سندی ندارد" in str(error.value)
+
+
+def test_the_whole_round_trip_through_the_api(written, api_as,
+                                              django_capture_on_commit_callbacks):
+    """Dispensed → claimed → sent → accepted → invoiced → submitted → deducted → approved →
+    paid, and the pharmacy reads the deduction: every step an endpoint of the contract."""
+    from django.utils import timezone
+
+    pharmacy, reviewer = api_as("pharmacy"), api_as("reviewer")
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
+    assert pharmacy.post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense",
+                         {"lines": [{"item": rx["items"][0]["id"], "quantity": 20,
+                                     "uid": uid(50)}]}, format="json").status_code == 201
+    today = timezone.localdate().isoformat()
+    body = {"from": today, "to": today, "schemes": ["IHIO-GOV"]}
+    assert pharmacy.post("/api/v1/claims/add-unsent", body, format="json").json()["added"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = pharmacy.post("/api/v1/claims/send", body, format="json").json()["job"]
+    assert pharmacy.get(f"/api/v1/jobs/{job['id']}").json()["accepted"] == 1
+    claim = pharmacy.get("/api/v1/claims", {"from": today, "to": today}).json()["results"][0]
+    assert claim["status"] == "accepted"
+    period = invoicing.month_of(timezone.localdate()).label
+    _generate(period)
+    invoice = pharmacy.get("/api/v1/invoices", {"period": period}).json()[0]
+    url = f"/api/v1/invoices/{invoice['id']}"
+    assert pharmacy.post(f"{url}/status", {"status": "submitted"}, format="json"
+                         ).status_code == 200
+    assert reviewer.post(f"{url}/status", {"status": "under_review"}, format="json"
+                         ).status_code == 200
+    line = reviewer.get(url).json()["lines"][0]
+    assert line["insurer_share"] == 350000
+    assert reviewer.post(f"{url}/deductions", {"claim_line": line["claim_line"],
+                                               "amount": 50000, "reason": "other",
+                                               "note": "بسته ناقص"}, format="json"
+                         ).status_code == 201
+    for step in ("approved", "paid"):
+        assert reviewer.post(f"{url}/status", {"status": step}, format="json"
+                             ).status_code == 200
+    seen = pharmacy.get(url).json()
+    assert (seen["status"], seen["claimed"], seen["deductions"], seen["payable"]) == (
+        "paid", 350000, 50000, 300000)
+    assert seen["lines"][0]["reason"] == "other" and seen["lines"][0]["deduction"] == 50000

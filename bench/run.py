@@ -183,6 +183,106 @@ def run(runs: int) -> list[dict]:
 
     results.append(measure("POST dispense (one pack, rules over profile)", dispense, runs))
     assert Visit.objects.count() == 1
+    results += claims_bench(runs, counter)
+    return results
+
+
+def _claims(count: int, *, lines_each: int, day, status: str) -> None:
+    """`count` claims (and `lines_each` lines each) for the demo pharmacy, in bulk."""
+    from accounts.models import Facility, Patient
+    from claims.models import Claim, ClaimLine, Scheme
+
+    razi = Facility.objects.get(name="داروخانه رازی")
+    schemes = list(Scheme.objects.filter(kind="basic"))
+    patient = Patient.objects.get(national_code="0089012348")
+    start = Claim.objects.count()
+    for offset in range(0, count, 5000):
+        batch = Claim.objects.bulk_create(
+            Claim(facility=razi, scheme=schemes[n % len(schemes)], patient=patient,
+                  source=f"bench:{start + n}", tracking_code=f"B{start + n:09d}",
+                  hid=f"{3 * 10**13 + start + n}", service_date=day, status=status,
+                  total=5000 * lines_each, insurer_share=3500 * lines_each,
+                  patient_share=1500 * lines_each, amount=3500 * lines_each)
+            for n in range(offset, min(offset + 5000, count)))
+        ClaimLine.objects.bulk_create(
+            ClaimLine(claim=claim, code="PARA-500-TAB", quantity=1, unit_price=5000,
+                      total=5000, insurer_share=3500, patient_share=1500, amount=3500)
+            for claim in batch for _ in range(lines_each))
+
+
+def _timed(call, repeats: int = 5) -> float:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def claims_bench(runs: int, counter) -> list[dict]:
+    """Invoices against the SQL floor, the claims screen over a month of 10,000 claims, and
+    sending 10,000 claims to a fake insurer on loopback."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.jalali import jalali_date
+    from accounts.models import Membership
+    from claims import invoicing, services
+    from claims.models import Claim
+    from claims.selectors import Period
+    from tests.claims.fake_insurer import FakeInsurer
+
+    results = []
+    last_month = invoicing.month_of(invoicing.month_of(timezone.localdate()).start
+                                    - dt.timedelta(days=1))
+    _claims(50_000, lines_each=2, day=last_month.start + dt.timedelta(days=3),
+            status="accepted")  # 100,000 claim lines
+    with connection.cursor() as cursor:
+        def floor():
+            cursor.execute(
+                "SELECT c.facility_id, c.scheme_id, COUNT(*), SUM(l.amount) "
+                "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id "
+                "WHERE c.status = 'accepted' AND c.invoice_id IS NULL "
+                "AND c.service_date BETWEEN %s AND %s GROUP BY 1, 2",
+                [last_month.start, last_month.end])
+            cursor.fetchall()
+        cursor.execute("ANALYZE claims_claim")
+        cursor.execute("ANALYZE claims_claimline")
+        floor_ms = _timed(floor)
+    generate_ms = _timed(lambda: invoicing.invoices_generate(period=last_month.label))
+    results.append({"path": "generate_invoices, 100,000 claim lines "
+                            f"(SQL aggregate floor {floor_ms:.0f} ms, ratio "
+                            f"{generate_ms / floor_ms:.2f}×)", "runs": 5,
+                    "p50_ms": round(generate_ms, 1), "p95_ms": round(generate_ms, 1),
+                    "max_ms": round(generate_ms, 1), "queries": 0})
+
+    today = timezone.localdate()
+    month = invoicing.month_of(today)
+    _claims(10_000, lines_each=1, day=month.start, status="unsent")
+    shown = {"date_from": jalali_date(month.start), "date_to": jalali_date(today)}
+    results.append(measure("GET /claims/ (a month of 10,000 claims, paged)",
+                           lambda: counter.get("/claims/", shown), runs))
+
+    Claim.objects.filter(service_date=month.start, status="unsent").update(status="queued")
+    membership = Membership.objects.get(user__national_code="0034567895")
+    with FakeInsurer() as insurer:
+        settings.INSURER_API_URLS = {"IHIO": insurer.url, "SSO": insurer.url}
+        settings.CLAIMS_BATCH_SIZE = 200
+        codes = tuple(Claim.objects.filter(service_date=month.start).order_by()
+                      .values_list("scheme__code", flat=True).distinct())
+        started = time.perf_counter()
+        job = services.claims_send(membership=membership,
+                                   period=Period(month.start, month.start, codes)).job
+        while services.job_step(job.pk) == services.Step.MORE:
+            pass
+        seconds = time.perf_counter() - started
+    sent = Claim.objects.filter(job=job, status="accepted").count()
+    results.append({"path": f"send {sent:,} claims to a fake HTTP insurer "
+                            f"({sent / seconds:.0f} claims/s)", "runs": 1,
+                    "p50_ms": round(seconds * 1000), "p95_ms": round(seconds * 1000),
+                    "max_ms": round(seconds * 1000), "queries": 0})
     return results
 
 

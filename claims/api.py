@@ -17,7 +17,6 @@ from claims.models import Claim, Invoice, Job
 from claims.serializers import (
     AddedOut,
     ClaimListOut,
-    ClaimOut,
     DeductionIn,
     DeductionOut,
     InvoiceOut,
@@ -25,6 +24,7 @@ from claims.serializers import (
     JobOut,
     JobStartedOut,
     PeriodIn,
+    claim_data,
     invoice_data,
 )
 
@@ -57,7 +57,7 @@ class ClaimsApi(APIView):
         page = paging.by_date_then_id(claims, params, date_field="service_date")
         count = totals.pop("count")
         response = Response({"count": count, "totals": totals,
-                             "results": ClaimOut(page.items, many=True).data})
+                             "results": [claim_data(claim) for claim in page.items]})
         link = paging.next_link(request, page)
         if link:
             response["Link"] = link

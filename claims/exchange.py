@@ -126,9 +126,9 @@ def _rule_for(rules, item_id, scheme_id):
 
 def claim_document(claim: Claim) -> dict:
     """The contract's Claim, as it travels to an insurer."""
-    from claims.serializers import ClaimOut
+    from claims.serializers import claim_data
 
-    return ClaimOut(claim).data
+    return claim_data(claim)
 
 
 class ExchangeFailed(Exception):

@@ -4,6 +4,7 @@ of its claims (seed 000): add the unsent ones in a range, send, resend the faile
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -180,7 +181,8 @@ def claims_send(*, membership: Membership, period: Period,
     to a second request (one job, the database guarantees it)."""
     facility = membership.facility
     _connections_required(facility, period)
-    scope = f"{facility.pk}:{period.date_from}:{period.date_to}:{','.join(period.schemes)}"
+    funds = hashlib.sha256(",".join(sorted(set(period.schemes))).encode()).hexdigest()[:32]
+    scope = f"{facility.pk}:{period.date_from}:{period.date_to}:{funds}"
     with transaction.atomic():
         running = Job.objects.filter(scope=scope, status__in=[Job.Status.QUEUED,
                                                               Job.Status.RUNNING]).first()

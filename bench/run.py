@@ -239,22 +239,31 @@ def claims_bench(runs: int, counter) -> list[dict]:
                                     - dt.timedelta(days=1))
     _claims(50_000, lines_each=2, day=last_month.start + dt.timedelta(days=3),
             status="accepted")  # 100,000 claim lines
+    # The floor is the plain SQL of the same aggregate over the same rows: the accepted,
+    # uninvoiced claims of the month, summing each claim's stored amount (written with its
+    # lines in one transaction by claims_record as their sum); the lines' own sum is printed
+    # beside it for scale.
     with connection.cursor() as cursor:
-        def floor():
-            cursor.execute(
-                "SELECT c.facility_id, c.scheme_id, COUNT(*), SUM(l.amount) "
-                "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id "
-                "WHERE c.status = 'accepted' AND c.invoice_id IS NULL "
-                "AND c.service_date BETWEEN %s AND %s GROUP BY 1, 2",
-                [last_month.start, last_month.end])
-            cursor.fetchall()
+        def floor(sql):
+            def run():
+                cursor.execute(sql, [last_month.start, last_month.end])
+                cursor.fetchall()
+            return run
         cursor.execute("ANALYZE claims_claim")
         cursor.execute("ANALYZE claims_claimline")
-        floor_ms = _timed(floor)
+        floor_ms = _timed(floor(
+            "SELECT facility_id, scheme_id, COUNT(*), SUM(amount) FROM claims_claim "
+            "WHERE status = 'accepted' AND invoice_id IS NULL "
+            "AND service_date BETWEEN %s AND %s GROUP BY 1, 2"))
+        lines_ms = _timed(floor(
+            "SELECT c.facility_id, c.scheme_id, COUNT(*), SUM(l.amount) "
+            "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id "
+            "WHERE c.status = 'accepted' AND c.invoice_id IS NULL "
+            "AND c.service_date BETWEEN %s AND %s GROUP BY 1, 2"))
     generate_ms = _timed(lambda: invoicing.invoices_generate(period=last_month.label))
-    results.append({"path": "generate_invoices, 100,000 claim lines "
-                            f"(SQL aggregate floor {floor_ms:.0f} ms, ratio "
-                            f"{generate_ms / floor_ms:.2f}×)", "runs": 5,
+    results.append({"path": "generate_invoices, 50,000 claims / 100,000 lines "
+                            f"(SQL floor {floor_ms:.0f} ms, ratio {generate_ms / floor_ms:.2f}×;"
+                            f" summing the lines {lines_ms:.0f} ms)", "runs": 5,
                     "p50_ms": round(generate_ms, 1), "p95_ms": round(generate_ms, 1),
                     "max_ms": round(generate_ms, 1), "queries": 0})
 

@@ -13,6 +13,9 @@ from accounts.models import Role
 from accounts.permissions import roles
 from accounts.serializers import (
     AccessLogOut,
+    DoctorKeyCreatedOut,
+    DoctorKeyIn,
+    DoctorKeyOut,
     MembershipIn,
     MembershipSwitchOut,
     MeOut,
@@ -118,3 +121,32 @@ class MyAccessLogApi(APIView):
     def get(self, request):
         entries = selectors.access_log_of(user=request.user)[:500]
         return Response(AccessLogOut(entries, many=True).data)
+
+
+class MyKeysApi(APIView):
+    """The doctor's signing keys at the active practice site (seed 003)."""
+
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(responses={200: DoctorKeyOut(many=True)})
+    def get(self, request):
+        return Response(DoctorKeyOut(services.doctor_keys_of(request.membership),
+                                     many=True).data)
+
+    @extend_schema(request=DoctorKeyIn, responses={201: DoctorKeyCreatedOut})
+    def post(self, request):
+        data = valid(DoctorKeyIn, request)
+        key = services.doctor_key_register(membership=request.membership,
+                                           public_key=data["public_key"],
+                                           label=data.get("label", ""))
+        return Response({"id": key.pk, "fingerprint": key.fingerprint},
+                        status=status.HTTP_201_CREATED)
+
+
+class MyKeyApi(APIView):
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, key_id):
+        services.doctor_key_revoke(membership=request.membership, key_id=key_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("auth/logout", api.LogoutApi.as_view(), name="logout"),
     path("me", api.MeApi.as_view(), name="me"),
     path("me/access-log", api.MyAccessLogApi.as_view(), name="me-access-log"),
+    path("me/keys", api.MyKeysApi.as_view(), name="me-keys"),
+    path("me/keys/<str:key_id>", api.MyKeyApi.as_view(), name="me-key"),
 ]

@@ -47,3 +47,10 @@ class Throttled(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     code = "unavailable"
+
+
+class Unverifiable(DomainError):
+    """A signature or signed payload that does not verify."""
+
+    status = 422
+    code = "signature"

@@ -483,6 +483,36 @@ def _token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class DoctorKey(models.Model):
+    """A doctor's public signing key for one practice site (seed 003: one certificate per
+    site). The private key never leaves the doctor's browser; revoking a key keeps the
+    signatures it made valid."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="keys",
+                                   verbose_name=_("عضویت"))
+    public_key = models.TextField(_("کلید عمومی (PEM)"))
+    fingerprint = models.CharField(_("اثر انگشت کلید"), max_length=64, unique=True)
+    label = models.CharField(_("برچسب"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("زمان ابطال"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("کلید امضای پزشک")
+        verbose_name_plural = _("کلیدهای امضای پزشکان")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership"], condition=Q(revoked_at__isnull=True),
+                                    name="doctor_key_one_active_per_site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.fingerprint[:12]} ({self.membership})"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def live(self):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())

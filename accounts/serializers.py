@@ -84,3 +84,23 @@ class AccessLogOut(serializers.ModelSerializer):
             return None
         facility = obj.membership.facility
         return {"id": facility.pk, "name": facility.name, "kind": facility.kind}
+
+
+class DoctorKeyIn(serializers.Serializer):
+    public_key = serializers.CharField(max_length=2000, trim_whitespace=False)
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class DoctorKeyOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    fingerprint = serializers.CharField()
+    label = serializers.CharField()
+    public_key = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    active = serializers.BooleanField()
+
+
+class DoctorKeyCreatedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    fingerprint = serializers.CharField()

@@ -8,10 +8,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import throttle
-from accounts.errors import Invalid, ServiceUnavailable, Throttled
+from accounts import signing, throttle
+from accounts.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceUnavailable,
+    Throttled,
+    Unverifiable,
+)
 from accounts.identity import (
     PatientIdentifier,
     db_id,
@@ -26,6 +35,7 @@ from accounts.models import (
     AccessLog,
     ApiToken,
     BlockedNationalCode,
+    DoctorKey,
     Facility,
     Membership,
     Patient,
@@ -383,3 +393,60 @@ def membership_notice(membership_id: int) -> None:
     where = f" در {membership.facility.name}" if membership.facility else ""
     text = f"نسخه: دسترسی «{membership.get_role_display()}»{where} برای شما فعال شد."
     send_sms(to=membership.user.mobile, text=text, purpose="notice")
+
+
+# ---- doctors' signing keys (seed 003) ----
+
+def doctor_keys_of(membership: Membership):
+    return DoctorKey.objects.filter(membership=membership).order_by("-created_at")
+
+
+def doctor_key_register(*, membership: Membership, public_key: object,
+                        label: object = "") -> DoctorKey:
+    """Register the public half of a key made in the doctor's browser for this site; a
+    second active key for the same site is refused (revoke the old one first)."""
+    if membership.role != Role.DOCTOR:
+        raise Forbidden(_("فقط پزشک کلید امضا ثبت می‌کند."))
+    key = signing.public_key_load(public_key)
+    if not isinstance(label, str) or len(label) > 100:
+        raise Invalid(_("برچسب حداکثر ۱۰۰ نویسه است."), errors={"label": [_("نامعتبر")]})
+    fingerprint = signing.fingerprint(key)
+    if DoctorKey.objects.filter(fingerprint=fingerprint).exists():
+        raise Conflict(_("این کلید پیش‌تر ثبت شده است."), code="key_exists")
+    try:
+        with transaction.atomic():
+            return DoctorKey.objects.create(membership=membership, label=label.strip(),
+                                            public_key=signing.public_key_pem(key),
+                                            fingerprint=fingerprint)
+    except IntegrityError:
+        raise Conflict(_("برای این محل کار کلید فعالی ثبت است؛ نخست آن را باطل کنید."),
+                       code="active_key") from None
+
+
+def doctor_key_revoke(*, membership: Membership, key_id: object) -> DoctorKey:
+    pk = db_id(key_id)
+    key = doctor_keys_of(membership).filter(pk=pk).first() if pk else None
+    if key is None:
+        raise NotFound(_("کلید پیدا نشد."))
+    if key.revoked_at is None:
+        DoctorKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        key.refresh_from_db()
+    return key
+
+
+def signature_check(*, membership: Membership, signature: object,
+                    contents: list[object]) -> tuple[DoctorKey, bytes]:
+    """The doctor's active key for this site and the canonical content its signature
+    covers (the first of `contents` that verifies), or 422."""
+    raw = signing.raw_signature_decode(signature)
+    key = DoctorKey.objects.filter(membership=membership, revoked_at__isnull=True).first()
+    if key is None:
+        raise Unverifiable(_("برای این محل کار کلید امضای فعالی ثبت نشده است."),
+                           code="signature_key")
+    public = signing.public_key_load(key.public_key)
+    for content in contents:
+        data = signing.canonical(content)
+        if signing.raw_signature_verify(public, raw, data):
+            return key, data
+    raise Unverifiable(_("امضای نسخه با کلید ثبت‌شده پزشک تطبیق نمی‌کند."))

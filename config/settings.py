@@ -260,6 +260,9 @@ DEFAULT_DAYS_SUPPLY = envint("DEFAULT_DAYS_SUPPLY", 30)
 DISPENSE_CLOCK_SKEW_SECONDS = envint("DISPENSE_CLOCK_SKEW_SECONDS", 120)
 DISPENSE_MAX_SERVICE_HOURS = envint("DISPENSE_MAX_SERVICE_HOURS", 12)
 
+# Doctors' signatures (seed 003): off, a signature is optional but checked when sent.
+SIGNATURE_REQUIRED = envbool("SIGNATURE_REQUIRED", False)
+
 # Claims and the insurer exchange (CONTRACT "Claims and invoices").
 # Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of
 # 32 bytes); with DEBUG off it must be set.

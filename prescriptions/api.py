@@ -113,7 +113,7 @@ class PrescriptionsApi(APIView):
         visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
         prescription = services.prescription_create(
             doctor=request.membership, visit=visit, kind=data["kind"], items=data["items"],
-            note=data.get("note", ""), override_warnings=data["override_warnings"],
+            note=data.get("note"), override_warnings=data["override_warnings"],
             signature=data.get("signature", ""),
         )
         fresh = selectors.prescription_get(viewer=request.membership,
@@ -140,7 +140,8 @@ class PrescriptionDetailApi(APIView):
                                                   tracking_code=tracking_code)
         services.prescription_update(
             doctor=request.membership, prescription=prescription, items=data["items"],
-            note=data.get("note"), override_warnings=data["override_warnings"])
+            note=data.get("note"), override_warnings=data["override_warnings"],
+            signature=data.get("signature", ""))
         fresh = selectors.prescription_get(viewer=request.membership,
                                            tracking_code=tracking_code)
         return Response(PrescriptionOut(fresh).data)

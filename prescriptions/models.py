@@ -189,6 +189,11 @@ class Prescription(models.Model):
     signature = models.TextField(_("امضا"), blank=True)
     # Set only once a signature is checked against the doctor's registered key (seed 003).
     signature_verified = models.BooleanField(_("امضای تأییدشده"), default=False)
+    signature_key = models.ForeignKey("accounts.DoctorKey", on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="+",
+                                      verbose_name=_("کلید امضا"))
+    # The exact bytes (UTF-8 canonical JSON) the signature covers, kept for re-checking.
+    signed_content = models.TextField(_("متن امضاشده"), blank=True)
     created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
     updated_at = models.DateTimeField(_("آخرین تغییر"), default=timezone.now)
     valid_until = models.DateField(_("معتبر تا"))

@@ -141,13 +141,14 @@ class PrescriptionIn(serializers.Serializer):
     items = serializers.JSONField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     override_warnings = serializers.BooleanField(required=False, default=False)
-    signature = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    signature = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class PrescriptionPatchIn(serializers.Serializer):
     items = serializers.JSONField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     override_warnings = serializers.BooleanField(required=False, default=False)
+    signature = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class CodeIn(serializers.Serializer):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import patients, throttle
 from accounts import services as accounts_services
-from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected
+from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Unverifiable
 from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
@@ -377,7 +377,9 @@ def prescription_create(
         raise Conflict(_("این ویزیت تأیید و بسته شده است."), code="visit_done")
     kind = kind_clean(kind)
     cleaned = items_clean(items, kind=kind)
-    note = note_clean(note)
+    note_sent, note = note, note_clean(note)
+    signed = _signature_fields(doctor, signature, visit_id=visit.pk, kind=kind,
+                               raw_items=items, cleaned=cleaned, note=note, note_sent=note_sent)
     today = timezone.localdate()
     evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today, kind=kind)
     _approve(evaluation, bool(override_warnings))
@@ -395,7 +397,7 @@ def prescription_create(
                         **evaluation.totals.as_dict(), rule_results=evaluation.result_dicts(),
                         warnings_overridden=bool(override_warnings) and evaluation.has_warnings,
                         rules_tracking_id=rules.new_rules_tracking_id(),
-                        signature=signature or "", valid_until=_valid_until(kind, today),
+                        valid_until=_valid_until(kind, today), **signed,
                     )
                 break
             except IntegrityError:  # tracking code clash: draw again
@@ -406,6 +408,35 @@ def prescription_create(
         _snapshot(prescription, cleaned, evaluation, doctor)
         visit_start(visit=visit)
     return prescription
+
+
+SIGNED_ITEM_KEYS = ("code", "quantity", "dosage", "instructions", "dose")
+
+
+def _signature_fields(doctor: Membership, signature: object, *, visit_id: int, kind: str,
+                      raw_items: list, cleaned: list[ItemInput], note: str,
+                      note_sent: object) -> dict:
+    """Check a doctor's signature (seed 003) over the canonical content, before anything is
+    written. The content is `{visit, kind, items:[{code, quantity, dosage, instructions}],
+    note}` either as stored (codes upper-cased, text trimmed, a structured dose as its
+    Persian line) or exactly as sent (only the keys sent, `dose` too when sent)."""
+    if not signature:
+        if settings.SIGNATURE_REQUIRED:
+            raise Unverifiable(_("امضای پزشک برای ثبت نسخه لازم است."),
+                               code="signature_required")
+        return {"signature": "", "signature_verified": False, "signature_key": None,
+                "signed_content": ""}
+    stored = {"visit": visit_id, "kind": kind, "note": note,
+              "items": [{"code": i.item.code, "quantity": i.quantity, "dosage": i.dosage,
+                         "instructions": i.instructions} for i in cleaned]}
+    as_sent = {"visit": visit_id, "kind": kind,
+               "items": [{k: raw[k] for k in SIGNED_ITEM_KEYS if k in raw} for raw in raw_items]}
+    if note_sent is not None:
+        as_sent["note"] = note_sent
+    key, data = accounts_services.signature_check(membership=doctor, signature=signature,
+                                                  contents=[stored, as_sent])
+    return {"signature": str(signature).strip(), "signature_verified": True,
+            "signature_key": key, "signed_content": data.decode("utf-8")}
 
 
 def _lock_own(doctor: Membership, prescription: Prescription) -> Prescription:
@@ -428,10 +459,16 @@ def prescription_update(
     items: object,
     note: object = None,
     override_warnings: bool = False,
+    signature: str = "",
 ) -> Prescription:
-    """Replace the items while nothing is dispensed; the version goes up, the old one stays."""
+    """Replace the items while nothing is dispensed; the version goes up, the old one stays.
+    A change drops the old signature; the edit is signed again or stays unsigned."""
     _require_prescriber(doctor)
     cleaned = items_clean(items, kind=prescription.kind)
+    new_note = note_clean(note) if note is not None else prescription.note
+    signed = _signature_fields(doctor, signature, visit_id=prescription.visit_id,
+                               kind=prescription.kind, raw_items=items, cleaned=cleaned,
+                               note=new_note, note_sent=note)
     with transaction.atomic():
         locked = _lock_own(doctor, prescription)
         visit = Visit.objects.select_related("patient").get(pk=locked.visit_id)
@@ -441,7 +478,7 @@ def prescription_update(
         locked.items.all().delete()
         _write_items(locked, cleaned, evaluation)
         if note is not None:
-            locked.note = note_clean(note)
+            locked.note = new_note
         for key, value in evaluation.totals.as_dict().items():
             setattr(locked, key, value)
         locked.rule_results = evaluation.result_dicts()
@@ -449,8 +486,8 @@ def prescription_update(
         locked.rules_tracking_id = rules.new_rules_tracking_id()
         locked.version = F("version") + 1
         locked.updated_at = timezone.now()
-        locked.signature = ""  # a change invalidates any signature
-        locked.signature_verified = False
+        for key, value in signed.items():  # the old signature never covers the new items
+            setattr(locked, key, value)
         locked.save()
         locked.refresh_from_db()
         _snapshot(locked, cleaned, evaluation, doctor)

@@ -1,9 +1,14 @@
 """One table of who may call what: every role that is not allowed is refused (403/404)."""
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from prescriptions import services
 from tests.conftest import DEMO, membership_of
+
+PUBLIC_KEY = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 ROLES = ["doctor", "cardiologist", "reception", "pharmacy", "lab", "imaging", "physio",
          "reviewer", "patient", "patient2"]
@@ -35,6 +40,9 @@ ENDPOINTS = [
      {"doctor", "cardiologist"}),
     ("history", "get", f"/api/v1/patients/{DEMO['patient'][0]}/history", None, set()),
     ("my access log", "get", "/api/v1/me/access-log", None, {"patient", "patient2"}),
+    ("my signing keys", "get", "/api/v1/me/keys", None, {"doctor", "cardiologist"}),
+    ("register a signing key", "post", "/api/v1/me/keys", {"public_key": PUBLIC_KEY},
+     {"doctor", "cardiologist"}),
 ]
 
 

@@ -272,10 +272,3 @@ def test_expiry_job_closes_prescriptions_past_their_window(admit, prescribe, set
 def test_odd_quantities_never_500(admit, prescribe, quantity):
     response = prescribe(admit("patient"), [drug("PARA-500-TAB", quantity)])
     assert response.status_code in {201, 400}, response.content
-
-
-def test_an_unverified_signature_is_kept_but_not_reported_as_signed(admit, prescribe):
-    body = prescribe(admit("patient"), [drug("PARA-500-TAB")], signature="bm90LWEtc2lnbmF0dXJl"
-                     ).json()
-    assert body["signed"] is False
-    assert Prescription.objects.get().signature == "bm90LWEtc2lnbmF0dXJl"

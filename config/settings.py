@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "claims",
     "prescriptions",
     "pharmacy",
+    "paper",
     "demo",
 ]
 
@@ -262,6 +263,9 @@ DISPENSE_MAX_SERVICE_HOURS = envint("DISPENSE_MAX_SERVICE_HOURS", 12)
 
 # Doctors' signatures (seed 003): off, a signature is optional but checked when sent.
 SIGNATURE_REQUIRED = envbool("SIGNATURE_REQUIRED", False)
+# The site's key for the paper copy's QR (P-256 or Ed25519, PEM text or a file's path);
+# unset: a development key is made under var/.
+PAPER_SIGNING_KEY = os.environ.get("PAPER_SIGNING_KEY", "")
 
 # Claims and the insurer exchange (CONTRACT "Claims and invoices").
 # Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of

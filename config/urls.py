@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("prescriptions.api_urls")),
     path("", include("pharmacy.api_urls")),
     path("", include("claims.api_urls")),
+    path("", include("paper.api_urls")),
 ]
 
 urlpatterns = [

@@ -196,6 +196,8 @@ class Prescription(models.Model):
     signed_content = models.TextField(_("متن امضاشده"), blank=True)
     created_at = models.DateTimeField(_("زمان ثبت"), default=timezone.now)
     updated_at = models.DateTimeField(_("آخرین تغییر"), default=timezone.now)
+    # When this version was issued: what the paper copy's signed payload says.
+    issued_at = models.DateTimeField(_("زمان صدور این نسخه"), default=timezone.now)
     valid_until = models.DateField(_("معتبر تا"))
 
     class Meta:
@@ -213,6 +215,10 @@ class Prescription(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_code
+
+    @property
+    def is_past_validity(self) -> bool:
+        return self.valid_until < timezone.localdate()
 
     @property
     def signed(self) -> bool:

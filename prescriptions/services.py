@@ -485,7 +485,7 @@ def prescription_update(
         locked.warnings_overridden = bool(override_warnings) and evaluation.has_warnings
         locked.rules_tracking_id = rules.new_rules_tracking_id()
         locked.version = F("version") + 1
-        locked.updated_at = timezone.now()
+        locked.updated_at = locked.issued_at = timezone.now()
         for key, value in signed.items():  # the old signature never covers the new items
             setattr(locked, key, value)
         locked.save()

@@ -57,10 +57,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(request, settings, tmp_path):
-    """Each test: its own outbox file, a clean cache, SMS to the outbox only, and Celery
-    tasks run eagerly unless the test asks for the real worker."""
+def _isolated(request, settings, tmp_path, monkeypatch):
+    """Each test: its own outbox file and document folders, a clean cache, SMS to the
+    outbox only, and Celery tasks run eagerly unless the test asks for the real worker."""
+    from claims import documents as invoice_documents
     from config.celery import app
+    from paper import documents as paper_documents
+
+    monkeypatch.setattr(paper_documents, "CACHE", tmp_path / "paper")
+    monkeypatch.setattr(invoice_documents, "CACHE", tmp_path / "invoices")
 
     settings.SMS_BACKEND = "outbox"
     settings.SMS_OUTBOX = str(tmp_path / "sms-outbox.jsonl")

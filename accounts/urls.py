@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/code/", views.login_code, name="login_code"),
     path("login/choose/", views.choose, name="choose"),
     path("logout/", views.logout_view, name="logout"),
+    path("patient/access-log/", views.my_access_log, name="my_access_log"),
 ]

@@ -2,16 +2,18 @@
 
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import selectors, services
 from accounts.errors import DomainError, ServiceUnavailable
 from accounts.forms import CodeForm, LoginForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import Role
+from accounts.permissions import role_required
 from accounts.web import client_ip
 
 ROLE_HOME = {
@@ -141,3 +143,11 @@ def server_error(request):
     return render(request, "500.html", status=500)
 
 
+
+
+@role_required(Role.PATIENT)
+def my_access_log(request):
+    """Who read my record: time, person, role, facility and what was read (newest first)."""
+    page = Paginator(selectors.access_log_of(user=request.user), 100).get_page(
+        request.GET.get("page"))
+    return render(request, "accounts/access_log.html", {"page": page})

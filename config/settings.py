@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "prescriptions",
     "pharmacy",
     "paper",
+    "complaints",
     "demo",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("prescriptions.urls")),
     path("", include("pharmacy.urls")),
     path("", include("claims.urls")),
+    path("", include("complaints.urls")),
 ]
 
 handler403 = "accounts.views.forbidden"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import patients, throttle
 from accounts import services as accounts_services
+from accounts import signing as accounts_signing
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Unverifiable
 from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
@@ -413,6 +414,26 @@ def prescription_create(
 SIGNED_ITEM_KEYS = ("code", "quantity", "dosage", "instructions", "dose")
 
 
+def _stored_content(visit_id: int, kind: str, cleaned: list[ItemInput], note: str) -> dict:
+    return {"visit": visit_id, "kind": kind, "note": note,
+            "items": [{"code": i.item.code, "quantity": i.quantity, "dosage": i.dosage,
+                       "instructions": i.instructions} for i in cleaned]}
+
+
+def prescription_signing_content(*, doctor: Membership, visit: Visit, items: object,
+                                 kind: object = None, note: object = "",
+                                 prescription: Prescription | None = None) -> str:
+    """The signing request (seed 003): the canonical text the doctor's browser signs before
+    sending, drawn from the form exactly as the server will store it."""
+    _require_prescriber(doctor)
+    if prescription is not None:
+        visit_id, kind = prescription.visit_id, prescription.kind
+    else:
+        visit_id, kind = visit.pk, kind_clean(kind)
+    content = _stored_content(visit_id, kind, items_clean(items, kind=kind), note_clean(note))
+    return accounts_signing.canonical(content).decode("utf-8")
+
+
 def _signature_fields(doctor: Membership, signature: object, *, visit_id: int, kind: str,
                       raw_items: list, cleaned: list[ItemInput], note: str,
                       note_sent: object) -> dict:
@@ -426,15 +447,13 @@ def _signature_fields(doctor: Membership, signature: object, *, visit_id: int, k
                                code="signature_required")
         return {"signature": "", "signature_verified": False, "signature_key": None,
                 "signed_content": ""}
-    stored = {"visit": visit_id, "kind": kind, "note": note,
-              "items": [{"code": i.item.code, "quantity": i.quantity, "dosage": i.dosage,
-                         "instructions": i.instructions} for i in cleaned]}
     as_sent = {"visit": visit_id, "kind": kind,
                "items": [{k: raw[k] for k in SIGNED_ITEM_KEYS if k in raw} for raw in raw_items]}
     if note_sent is not None:
         as_sent["note"] = note_sent
-    key, data = accounts_services.signature_check(membership=doctor, signature=signature,
-                                                  contents=[stored, as_sent])
+    key, data = accounts_services.signature_check(
+        membership=doctor, signature=signature,
+        contents=[_stored_content(visit_id, kind, cleaned, note), as_sent])
     return {"signature": str(signature).strip(), "signature_verified": True,
             "signature_key": key, "signed_content": data.decode("utf-8")}
 

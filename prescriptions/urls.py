@@ -9,6 +9,8 @@ urlpatterns = [
     path("doctor/visits/<int:visit_id>/", views_prescribe.visit_page, name="visit"),
     path("doctor/visits/<int:visit_id>/preview", views_prescribe.preview, name="preview"),
     path("doctor/visits/<int:visit_id>/prescribe", views_prescribe.prescribe, name="prescribe"),
+    path("doctor/visits/<int:visit_id>/signing-content", views_prescribe.signing_content,
+         name="signing_content"),
     path("doctor/visits/<int:visit_id>/complete", views_prescribe.complete, name="complete"),
     path("doctor/visits/<int:visit_id>/consent", views_prescribe.consent_request,
          name="consent_request"),

@@ -2,6 +2,7 @@
 confirm the visit, and history by consent."""
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,6 +45,8 @@ def _visit_context(request, visit, **extra) -> dict:
         "active_tab": Kind.DRUG, "rows": [],
         "dose_amounts": DOSE_AMOUNTS, "frequencies": Frequency.choices,
         "timings": Timing.choices, "code_form": CodeForm(), "editing": None,
+        "signing_key": accounts_services.doctor_keys_of(membership).filter(
+            revoked_at__isnull=True).first(),
     }
     context.update(extra)
     return context
@@ -113,12 +116,14 @@ def prescribe(request, visit_id: int):
                                                       tracking_code=tracking_code)
             prescription = services.prescription_update(
                 doctor=request.membership, prescription=prescription, items=items,
-                note=request.POST.get("note", ""), override_warnings=override)
+                note=request.POST.get("note", ""), override_warnings=override,
+                signature=request.POST.get("signature", ""))
             text = _("نسخه {code} ویرایش شد (نسخه {v}).")
         else:
             prescription = services.prescription_create(
                 doctor=request.membership, visit=visit, kind=kind, items=items,
-                note=request.POST.get("note", ""), override_warnings=override)
+                note=request.POST.get("note", ""), override_warnings=override,
+                signature=request.POST.get("signature", ""))
             text = _("نسخه ثبت شد. کد رهگیری: {code}")
     except DomainError as exc:
         evaluation = None
@@ -139,6 +144,25 @@ def prescribe(request, visit_id: int):
                      extra_tags="tracking")
     request.session["last_tracking_code"] = prescription.tracking_code
     return redirect("prescriptions:visit", visit_id=visit.pk)
+
+
+@require_POST
+@role_required(Role.DOCTOR)
+def signing_content(request, visit_id: int):
+    """The signing request: what the browser signs before it sends the form (seed 003)."""
+    visit = selectors.visit_get(viewer=request.membership, visit_id=visit_id)
+    tracking_code = request.POST.get("tracking_code", "")
+    prescription = (selectors.prescription_get(viewer=request.membership,
+                                               tracking_code=tracking_code)
+                    if tracking_code else None)
+    try:
+        content = services.prescription_signing_content(
+            doctor=request.membership, visit=visit, kind=request.POST.get("kind"),
+            items=items_from_post(request.POST), note=request.POST.get("note", ""),
+            prescription=prescription)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
+    return JsonResponse({"content": content})
 
 
 @role_required(Role.DOCTOR)

@@ -157,6 +157,8 @@ class Claim(models.Model):
     payment_method = models.CharField(_("روش پرداخت بیمار"), max_length=8, blank=True)
     payment_terminal = models.CharField(_("شناسه پایانه"), max_length=32, blank=True)
     payment_reference = models.CharField(_("شماره پیگیری پرداخت"), max_length=64, blank=True)
+    # Served from the paper copy during an outage and synced afterwards (seed 002 §12).
+    paper = models.BooleanField(_("از نسخه کاغذی"), default=False)
     total = models.PositiveBigIntegerField(_("جمع"), default=0)
     insurer_share = models.PositiveBigIntegerField(_("سهم بیمه پایه"), default=0)
     supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)

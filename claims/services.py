@@ -60,6 +60,7 @@ class EventIn:
     payment_method: str = ""
     payment_terminal: str = ""
     payment_reference: str = ""
+    paper: bool = False
 
 
 def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Scheme | None,
@@ -80,7 +81,7 @@ def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Schem
             prescription_id=event.prescription_id, visit_id=event.visit_id,
             dispense_id=event.dispense_id, prescriber_specialty=event.prescriber_specialty,
             payment_method=event.payment_method, payment_terminal=event.payment_terminal,
-            payment_reference=event.payment_reference,
+            payment_reference=event.payment_reference, paper=event.paper,
             total=sum(line.total for line in lines),
             insurer_share=sum(line.insurer_share for line in lines),
             supplementary_share=sum(line.supplementary_share for line in lines),

@@ -267,6 +267,8 @@ SIGNATURE_REQUIRED = envbool("SIGNATURE_REQUIRED", False)
 # The site's key for the paper copy's QR (P-256 or Ed25519, PEM text or a file's path);
 # unset: a development key is made under var/.
 PAPER_SIGNING_KEY = os.environ.get("PAPER_SIGNING_KEY", "")
+# How long after an outage a service from the paper copy may still be synced.
+PAPER_SYNC_MAX_DAYS = envint("PAPER_SYNC_MAX_DAYS", 7)
 
 # Claims and the insurer exchange (CONTRACT "Claims and invoices").
 # Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of

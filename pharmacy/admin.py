@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.jalali import jalali_datetime
 from config.admin_site import InsurerScopedAdmin
-from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
+from pharmacy.models import Dispense, DispenseLine, PackCodeReuse, PaperDispense
 
 
 class LineInline(admin.TabularInline):
@@ -20,8 +20,8 @@ class DispenseAdmin(InsurerScopedAdmin):
     insurer_path = "scheme__insurer"
     patient_paths = ("prescription__patient",)
     list_display = ["prescription", "hid", "facility", "when", "total", "insurer_share",
-                    "patient_share", "status_after"]
-    list_filter = ["facility", "status_after"]
+                    "patient_share", "status_after", "paper"]
+    list_filter = ["paper", "facility", "status_after"]
     search_fields = ["prescription__tracking_code"]
     list_select_related = ["prescription", "facility"]
     inlines = [LineInline]
@@ -29,7 +29,8 @@ class DispenseAdmin(InsurerScopedAdmin):
                        "scheme", "patient_share_percent", "total", "insurer_share",
                        "supplementary_share", "patient_share", "status_after", "rule_results",
                        "rules_tracking_id", "warnings_acknowledged", "payment_method",
-                       "payment_terminal", "payment_reference", "started_at", "ended_at"]
+                       "payment_terminal", "payment_reference", "paper", "started_at",
+                       "ended_at"]
 
     @admin.display(description=_("زمان"), ordering="ended_at")
     def when(self, obj):
@@ -50,3 +51,26 @@ class PackCodeReuseAdmin(InsurerScopedAdmin):
     @admin.display(description=_("زمان"), ordering="at")
     def when(self, obj):
         return jalali_datetime(obj.at)
+
+
+@admin.register(PaperDispense)
+class PaperDispenseAdmin(InsurerScopedAdmin):
+    """Services given from the paper copy during an outage, as counters synced them: the
+    conflicts (served elsewhere too, a reused pack code, changed since printing, a forged
+    copy) are what reviewers look into; a copy that names no known prescription is left to
+    the site's administrators."""
+
+    insurer_path = "prescription__scheme__insurer"
+    patient_paths = ("prescription__patient",)
+    list_display = ["tracking_code", "status", "code", "reason", "facility", "served",
+                    "dispense"]
+    list_filter = ["status", "code", "facility"]
+    search_fields = ["tracking_code", "key"]
+    list_select_related = ["facility", "dispense"]
+    readonly_fields = ["key", "facility", "membership", "tracking_code", "prescription",
+                       "status", "code", "reason", "served_at", "received_at", "site_key",
+                       "lines", "payment", "dispense", "payload"]
+
+    @admin.display(description=_("زمان تحویل"), ordering="served_at")
+    def served(self, obj):
+        return jalali_datetime(obj.served_at)

@@ -7,8 +7,15 @@ from rest_framework.views import APIView
 
 from accounts.api import valid
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, roles
-from pharmacy import results, selectors, services
-from pharmacy.serializers import DispenseIn, DispenseOut, ResultIn
+from pharmacy import outage, results, selectors, services
+from pharmacy.models import PaperDispense
+from pharmacy.serializers import (
+    DispenseIn,
+    DispenseOut,
+    PaperDispenseIn,
+    PaperDispenseOut,
+    ResultIn,
+)
 from prescriptions.selectors import prescription_to_fulfil
 from prescriptions.serializers import ItemOut
 
@@ -48,3 +55,32 @@ class ResultsApi(APIView):
         item = results.result_record(membership=request.membership, prescription=prescription,
                                       item_id=data["item"], result=data["result"])
         return Response(ItemOut(item).data, status=status.HTTP_201_CREATED)
+
+
+class PaperDispenseApi(APIView):
+    """Sync one service given from the paper copy during an outage: 201 when it became a
+    dispense, 409 with the reason when it could not (kept for reviewers); the same key
+    again answers the same (200 or 409) and changes nothing."""
+
+    permission_classes = [roles(*FULFILMENT_ROLES)]
+
+    @extend_schema(request=PaperDispenseIn,
+                   responses={201: PaperDispenseOut, 200: PaperDispenseOut,
+                              409: PaperDispenseOut})
+    def post(self, request):
+        data = valid(PaperDispenseIn, request)
+        outcome = outage.paper_dispense_sync(
+            membership=request.membership, key=data["key"], token=data["payload"],
+            lines=data["lines"], served_at=data["served_at"], payment=data.get("payment"))
+        record = outcome.record
+        if record.dispense_id:
+            record.dispense = selectors.dispense_get(viewer=request.membership,
+                                                     dispense_id=record.dispense_id)
+        if record.status == PaperDispense.Status.CONFLICT:
+            code = status.HTTP_409_CONFLICT
+        else:
+            code = status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED
+        response = Response(PaperDispenseOut(record).data, status=code)
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response

@@ -43,6 +43,8 @@ class Dispense(models.Model):
                                       choices=[("cash", _("نقدی")), ("card", _("کارت"))])
     payment_terminal = models.CharField(_("شناسه پایانه فروشگاهی"), max_length=32, blank=True)
     payment_reference = models.CharField(_("شماره پیگیری پرداخت"), max_length=64, blank=True)
+    # Served from the paper copy while the site could not be reached, synced afterwards.
+    paper = models.BooleanField(_("از نسخه کاغذی (قطعی)"), default=False)
     started_at = models.DateTimeField(_("شروع خدمت"))
     ended_at = models.DateTimeField(_("پایان خدمت"), default=timezone.now)
 
@@ -126,3 +128,48 @@ class PackCodeReuse(models.Model):
 
     def __str__(self) -> str:
         return self.uid
+
+
+class PaperDispense(models.Model):
+    """A service given from the paper copy while the site could not be reached, as the
+    counter synced it afterwards (seed 002 §12): the dispense it became, or the conflict
+    that stopped it, which insurers' reviewers look into."""
+
+    class Status(models.TextChoices):
+        SYNCED = "synced", _("همگام شد")
+        CONFLICT = "conflict", _("مغایرت")
+
+    key = models.CharField(_("کلید یکتایی دستگاه"), max_length=64)
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("مرکز"))
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("کاربر"))
+    tracking_code = models.CharField(_("کد رهگیری"), max_length=16, blank=True)
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="paper_dispenses",
+                                     verbose_name=_("نسخه"))
+    payload = models.TextField(_("متن QR"))
+    site_key = models.CharField(_("کلید امضای نسخه"), max_length=64, blank=True)
+    lines = models.JSONField(_("اقلام تحویل‌شده"), default=list)
+    payment = models.JSONField(_("پرداخت"), null=True, blank=True)
+    served_at = models.DateTimeField(_("زمان تحویل (در قطعی)"))
+    received_at = models.DateTimeField(_("زمان همگام‌سازی"), default=timezone.now)
+    status = models.CharField(_("وضعیت"), max_length=10, choices=Status.choices)
+    code = models.CharField(_("کد مغایرت"), max_length=40, blank=True)
+    reason = models.CharField(_("شرح مغایرت"), max_length=300, blank=True)
+    dispense = models.OneToOneField(Dispense, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="paper_record", verbose_name=_("ارائه"))
+
+    class Meta:
+        verbose_name = _("تحویل از نسخه کاغذی")
+        verbose_name_plural = _("تحویل‌های نسخه کاغذی (قطعی)")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "key"], name="paper_dispense_key_once"),
+            models.CheckConstraint(condition=Q(status="conflict") | Q(dispense__isnull=False),
+                                   name="paper_dispense_synced_has_dispense"),
+        ]
+        indexes = [models.Index(fields=["status", "-received_at"], name="paper_status")]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} ({self.get_status_display()})"

@@ -69,3 +69,25 @@ class DispenseIn(serializers.Serializer):
 class ResultIn(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     result = serializers.JSONField()
+
+
+class PaperDispenseIn(serializers.Serializer):
+    key = serializers.CharField(max_length=64)
+    payload = serializers.CharField(max_length=4000)
+    lines = serializers.JSONField()
+    served_at = serializers.DateTimeField()
+    payment = serializers.JSONField(required=False, allow_null=True)
+
+
+class PaperDispenseOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    status = serializers.CharField()
+    code = serializers.CharField()
+    detail = serializers.CharField(source="reason")
+    tracking_code = serializers.CharField()
+    served_at = serializers.DateTimeField()
+    dispense = serializers.SerializerMethodField()
+
+    def get_dispense(self, obj) -> dict | None:
+        return DispenseOut(obj.dispense).data if obj.dispense_id else None

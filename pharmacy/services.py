@@ -149,14 +149,17 @@ def payment_clean(raw: object) -> Payment | None:
     return Payment(method, terminal if method == "card" else "", reference)
 
 
-def started_at_clean(value: dt.datetime | None) -> dt.datetime:
+def started_at_clean(value: dt.datetime | None, *, paper: bool = False) -> dt.datetime:
     """When the service began, as the counter says: within a small skew of our clock
-    ahead, and not longer ago than one service can take."""
+    ahead, and not longer ago than one service can take (a service from the paper copy
+    during an outage: as long ago as PAPER_SYNC_MAX_DAYS)."""
     now = timezone.now()
     if value is None:
         return now
     skew = timedelta(seconds=settings.DISPENSE_CLOCK_SKEW_SECONDS)
-    if value > now + skew or value < now - timedelta(hours=settings.DISPENSE_MAX_SERVICE_HOURS):
+    oldest = (timedelta(days=settings.PAPER_SYNC_MAX_DAYS) if paper
+              else timedelta(hours=settings.DISPENSE_MAX_SERVICE_HOURS))
+    if value > now + skew or value < now - oldest:
         message = _("زمان شروع خدمت با ساعت سامانه نمی‌خواند.")
         raise Invalid(message, code="started_at", errors={"started_at": [message]})
     return min(value, now)
@@ -238,9 +241,11 @@ class Acknowledgement:
 def perform_locked(*, locked: Prescription, membership: Membership, lines: list[LineInput],
                    key: str = "", started_at: dt.datetime | None = None,
                    payment: Payment | None = None,
-                   acknowledgement: Acknowledgement = Acknowledgement()) -> Dispense:
-    """Give or perform `lines` against a prescription whose row the caller has locked."""
-    today = timezone.localdate()
+                   acknowledgement: Acknowledgement = Acknowledgement(),
+                   paper: bool = False) -> Dispense:
+    """Give or perform `lines` against a prescription whose row the caller has locked. A
+    service from the paper copy is priced, checked and claimed on the day it was given."""
+    today = timezone.localdate(started_at) if paper and started_at else timezone.localdate()
     if locked.status == Prescription.Status.CANCELLED:
         raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
     if locked.status == Prescription.Status.DISPENSED:
@@ -285,6 +290,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         supplementary_percent=supplementary.supplementary_percent if supplementary else 0,
         status_after=locked.status,
         started_at=started_at or timezone.now(), rule_results=evaluation.result_dicts(),
+        paper=paper,
         rules_tracking_id=rules.new_rules_tracking_id(),
         warnings_acknowledged=acknowledgement.given and evaluation.has_warnings,
         payment_method=payment.method if payment else "",
@@ -332,7 +338,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
             tracking_code=locked.tracking_code, prescription_id=locked.pk,
             dispense_id=dispense.pk, prescriber_specialty=locked.doctor.specialty,
             payment_method=dispense.payment_method, payment_terminal=dispense.payment_terminal,
-            payment_reference=dispense.payment_reference),
+            payment_reference=dispense.payment_reference, paper=paper),
         scheme=priced.scheme, supplementary=priced.supplementary,
         lines=[claims_services.LineIn(
             source=f"dispense-line:{line.pk}", code=line.item.code, quantity=line.quantity,
@@ -357,7 +363,8 @@ class DispenseOutcome:
 def dispense_record(*, membership: Membership, prescription: Prescription, lines: object,
                     idempotency_key: str = "", started_at: dt.datetime | None = None,
                     payment: object = None,
-                    acknowledgement: Acknowledgement = Acknowledgement()) -> DispenseOutcome:
+                    acknowledgement: Acknowledgement = Acknowledgement(),
+                    paper: bool = False) -> DispenseOutcome:
     """Dispense (or perform) lines of a prescription in one short transaction.
 
     A retry with the same Idempotency-Key returns the first dispense; a pack code used
@@ -368,12 +375,12 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
     _packs_check(cleaned, {i.pk: i for i in prescription.items.all()})
     paid = payment_clean(payment)
     key = str(idempotency_key or "").strip()[:64]
-    started = started_at_clean(started_at)
+    started = started_at_clean(started_at, paper=paper)
     for _attempt in range(3):
         try:
             return _dispense_once(membership=membership, prescription=prescription,
                                   lines=cleaned, key=key, started_at=started, payment=paid,
-                                  acknowledgement=acknowledgement)
+                                  acknowledgement=acknowledgement, paper=paper)
         except IntegrityError as exc:  # only a drawn HID that clashed gets here
             if not _hid_clash(exc):
                 raise
@@ -387,8 +394,8 @@ def _hid_clash(exc: IntegrityError) -> bool:
 
 def _dispense_once(*, membership: Membership, prescription: Prescription,
                    lines: list[LineInput], key: str, started_at: dt.datetime,
-                   payment: Payment | None, acknowledgement: Acknowledgement
-                   ) -> DispenseOutcome:
+                   payment: Payment | None, acknowledgement: Acknowledgement,
+                   paper: bool = False) -> DispenseOutcome:
     """One attempt in one transaction; a drawn HID that clashes is the only retry."""
     try:
         with transaction.atomic():
@@ -406,7 +413,7 @@ def _dispense_once(*, membership: Membership, prescription: Prescription,
                     return DispenseOutcome(earlier, True)
             dispense = perform_locked(locked=locked, membership=membership, lines=lines,
                                       key=key, started_at=started_at, payment=payment,
-                                      acknowledgement=acknowledgement)
+                                      acknowledgement=acknowledgement, paper=paper)
     except _PackReused as reused:
         _flag_reuse(membership=membership, prescription=prescription, uids=reused.uids)
         raise Conflict(_("کد اصالت {c} پیش‌تر استفاده شده است.").format(

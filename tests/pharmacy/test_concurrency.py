@@ -148,3 +148,41 @@ def test_edit_racing_a_dispense_never_loses_the_dispense(cast):
         # the edit won: the dispense of the replaced item failed, nothing half-written
         assert statuses[1] == 200 and statuses[0] in {400, 409}
         assert Dispense.objects.count() == 0
+
+
+def test_offline_services_synced_at_once_dispense_once(cast):
+    """The same offline service synced twice at the same moment, and another counter's
+    offline service of the same copy: one dispense, one conflict, nothing doubled."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from paper import payload
+    from pharmacy.models import PaperDispense
+
+    created = write(cast, [{"code": "PARA-500-TAB", "quantity": 20}])
+    Prescription.objects.filter(tracking_code=created["tracking_code"]).update(
+        issued_at=timezone.now() - dt.timedelta(days=1))
+    token = payload.issue(Prescription.objects.get(tracking_code=created["tracking_code"]))
+    razi, razi_again, sina = cast("pharmacy"), cast("pharmacy"), cast("pharmacy2")
+    key = str(uuid.uuid4())
+
+    def body(code, key):
+        return {"key": key, "payload": token, "served_at": (
+            timezone.now() - dt.timedelta(hours=2)).isoformat(),
+            "lines": [{"code": "PARA-500-TAB", "quantity": 20, "uids": [uid(code)]}]}
+
+    answers = run_together(
+        lambda: razi.post("/api/v1/paper/dispenses", body(501, key), format="json"),
+        lambda: razi_again.post("/api/v1/paper/dispenses", body(501, key), format="json"),
+        lambda: sina.post("/api/v1/paper/dispenses", body(502, str(uuid.uuid4())),
+                          format="json"))
+    codes = sorted(a.status_code for a in answers)
+    assert Dispense.objects.count() == 1, codes
+    assert Prescription.objects.get(tracking_code=created["tracking_code"]).items.get(
+        ).dispensed_quantity == 20
+    assert PaperDispense.objects.filter(status="synced").count() == 1
+    assert PaperDispense.objects.filter(status="conflict").count() == 1
+    same_key = list(answers[:2])
+    assert {a.json()["id"] for a in same_key} == {PaperDispense.objects.get(key=key).pk}

@@ -1,9 +1,17 @@
 """Pages of the fulfilment side: lookup, dispense (pharmacy) or results (paraclinic), receipt."""
 
+import functools
+import hashlib
+import json
 import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -114,3 +122,40 @@ def receipt(request, dispense_id: int):
         membership=request.membership, patient=dispense.prescription.patient,
         target=f"receipt:{dispense.pk}", ip=client_ip(request))
     return render(request, "pharmacy/receipt.html", {"d": dispense})
+
+
+OFFLINE_ASSETS = ("vendor/bootstrap-5.3.9/bootstrap.rtl.min.css", "css/app.css",
+                  "vendor/htmx-2.0.11/htmx.min.js",
+                  "vendor/bootstrap-5.3.9/bootstrap.bundle.min.js", "js/app.js", "js/offline.js",
+                  "vendor/vazirmatn-33.0.3/Vazirmatn-wght.woff2")
+
+
+@functools.cache
+def _offline_version() -> str:
+    """Changes whenever a cached asset changes, so counters pick up a new version."""
+    digest = hashlib.sha256()
+    for asset in OFFLINE_ASSETS:
+        path = finders.find(asset)
+        digest.update(Path(path).read_bytes() if path else asset.encode())
+    digest.update(Path(settings.BASE_DIR, "templates", "pharmacy", "offline.html").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@role_required(*FULFILMENT_ROLES)
+def offline_counter(request):
+    """The counter that works with no connection: verify the paper copy's QR here, record
+    the service in this browser, sync it when the site is back."""
+    return render(request, "pharmacy/offline.html")
+
+
+def service_worker(request):
+    """The offline counter's service worker: static code, no data, served at /fulfil/ so
+    that it may control the counter pages."""
+    response = render(request, "pharmacy/sw.js", {
+        "version": _offline_version(), "page": reverse("pharmacy:offline"),
+        "keys": reverse("api:paper-keys"), "scope": reverse("pharmacy:home"),
+        "assets": json.dumps([static(asset) for asset in OFFLINE_ASSETS]),
+    }, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("pharmacy:home")
+    return response

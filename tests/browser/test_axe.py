@@ -91,6 +91,9 @@ def cases(live_demo):
         (f"/fulfil/{rx.tracking_code}/", "pharmacy", None),
         (f"/fulfil/{lab.tracking_code}/", "lab", None),
         ("/patient/", "patient", None),
+        ("/patient/access-log/", "patient", None),
+        ("/patient/complaints/new", "patient", None),
+        ("/fulfil/offline/", "pharmacy", None),
         ("/admin/", "reviewer", None),
     ]
 

@@ -183,7 +183,30 @@ def run(runs: int) -> list[dict]:
 
     results.append(measure("POST dispense (one pack, rules over profile)", dispense, runs))
     assert Visit.objects.count() == 1
+    results += paper_bench(runs, page, pharmacy, doctor)
     results += claims_bench(runs, counter)
+    return results
+
+
+def paper_bench(runs: int, page, pharmacy, doctor) -> list[dict]:
+    """The paper copy: each run prints a prescription not printed before (PDF, barcode, QR,
+    signed payload), then the same again (kept copy), and a pharmacy verifies a QR."""
+    all_codes = [rx["tracking_code"] for rx in doctor.get("/api/v1/prescriptions").json()]
+    # WeasyPrint loads its fonts once per process (~250 ms): one copy before timing.
+    page.get(f"/api/v1/prescriptions/{all_codes.pop()}/paper.pdf")
+    codes = iter(all_codes)
+    results = [measure("GET paper.pdf (a copy not printed before: PDF + QR + signature)",
+                       lambda: page.get(f"/api/v1/prescriptions/{next(codes)}/paper.pdf"),
+                       len(all_codes))]
+    first = all_codes[0]
+    results.append(measure("GET paper.pdf (the same version again, kept copy)",
+                           lambda: page.get(f"/api/v1/prescriptions/{first}/paper.pdf"), runs))
+    from paper import payload
+    from prescriptions.models import Prescription
+
+    token = payload.issue(Prescription.objects.get(tracking_code=first))
+    results.append(measure("POST paper/verify (pharmacy)", lambda: pharmacy.post(
+        "/api/v1/paper/verify", {"payload": token}, format="json"), runs))
     return results
 
 

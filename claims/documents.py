@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from accounts.pdf import html_to_pdf
 from claims.invoicing import deduction_reasons, invoice_lines
 from claims.models import Deduction, Invoice
 
@@ -30,11 +31,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     path = CACHE / f"{invoice.pk}-{stamp}.pdf"
     if path.exists():
         return path.read_bytes()
-    from weasyprint import HTML  # needs pango; imported only when a PDF is asked for
-
     html = render_to_string("claims/invoice_pdf.html", {"invoice": invoice,
                                                          "rows": lines_with_deductions(invoice)})
-    pdf = HTML(string=html, base_url=str(Path(settings.BASE_DIR) / "static")).write_pdf()
+    pdf = html_to_pdf(html)
     CACHE.mkdir(parents=True, exist_ok=True)
     for old in CACHE.glob(f"{invoice.pk}-*.pdf"):
         old.unlink(missing_ok=True)

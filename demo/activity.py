@@ -5,6 +5,7 @@ Made once; running it again changes nothing."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 
@@ -87,3 +88,45 @@ def _review(period: str) -> None:
             continue  # left under review for the desk
         invoicing.invoice_status_set(actor=reviewer, invoice=invoice, status="approved")
         invoicing.invoice_status_set(actor=reviewer, invoice=invoice, status="paid")
+
+
+SIGNED_NOTE = "نمونه نسخه امضاشده"
+
+
+def signed_prescription() -> str:
+    """A lab prescription for Ali signed by Dr Ahmadi at Shafa, so the demo patient can
+    print a signed paper copy at once. The demo key is made here, signs once and is
+    revoked (its signature stays valid); the doctor makes a real one in the browser."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from accounts import services as accounts_services
+    from prescriptions import services
+    from prescriptions.models import Prescription
+
+    if Prescription.objects.filter(note=SIGNED_NOTE).exists():
+        return "demo signed prescription: already in place"
+    doctor = Membership.objects.get(user__national_code="0012345679", role=Role.DOCTOR,
+                                    facility__name="درمانگاه شفا")
+    reception = Membership.objects.filter(role=Role.RECEPTION,
+                                          facility=doctor.facility).first()
+    visit = services.visit_admit(actor=reception, national_code="0089012348",
+                                 doctor_id=doctor.pk).visit
+    items = [{"code": "LAB-FBS", "quantity": 1, "instructions": "ناشتا، ۱۲ ساعت"}]
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    registered = accounts_services.doctor_key_register(membership=doctor,
+                                                       public_key=pem.decode(),
+                                                       label="demo (revoked)")
+    content = services.prescription_signing_content(doctor=doctor, visit=visit, kind="lab",
+                                                    items=items, note=SIGNED_NOTE)
+    r, s = decode_dss_signature(key.sign(content.encode(), ec.ECDSA(hashes.SHA256())))
+    signature = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    prescription = services.prescription_create(doctor=doctor, visit=visit, kind="lab",
+                                                items=items, note=SIGNED_NOTE,
+                                                signature=signature.decode())
+    accounts_services.doctor_key_revoke(membership=doctor, key_id=registered.pk)
+    services.visit_complete(doctor=doctor, visit=visit)
+    return f"demo signed prescription: {prescription.tracking_code}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from accounts.pdf import html_to_pdf
 from paper import keys, payload
 
 CACHE = Path(settings.BASE_DIR) / "var" / "paper"
@@ -53,15 +54,13 @@ def cache_path(prescription) -> Path:
 
 
 def render(prescription, token: str | None) -> bytes:
-    from weasyprint import HTML  # needs pango; imported only when a PDF is asked for
-
     qr, qr_mm = qr_png(token) if token else (b"", 0)
     html = render_to_string("paper/prescription_pdf.html", {
         "p": prescription, "age": prescription.patient.age_on(prescription.created_at.date()),
         "qr": _data_uri("image/png", qr) if token else None, "qr_mm": qr_mm,
         "barcode": _data_uri("image/svg+xml", barcode_svg(prescription.hid)),
     })
-    return HTML(string=html, base_url=str(Path(settings.BASE_DIR) / "static")).write_pdf()
+    return html_to_pdf(html)
 
 
 def paper_pdf(prescription) -> bytes:

@@ -34,15 +34,15 @@ def content_of(prescription, *, name_chars: int = 48, dosage_chars: int = 100,
         entry = {"code": item.code, "name": item.name[:name_chars],
                  "quantity": item.quantity, "dosage": item.dosage[:dosage_chars]}
         if with_prices:
-            entry.update(unit_price=item.unit_price, insurer_share=item.insurer_share,
-                         supplementary_share=item.supplementary_share,
-                         patient_share=item.patient_share)
+            entry.update(insurer_share=item.insurer_share, patient_share=item.patient_share)
+            if item.supplementary_share:
+                entry["supplementary_share"] = item.supplementary_share
         items.append(entry)
     doctor = prescription.doctor
     content = {
         "tracking_code": prescription.tracking_code, "version": prescription.version,
         "hid": prescription.hid, "kind": prescription.kind,
-        "issued_at": prescription.issued_at.isoformat(),
+        "issued_at": prescription.issued_at.replace(microsecond=0).isoformat(),
         "valid_until": prescription.valid_until.isoformat(),
         "patient": {"name": prescription.patient.full_name,
                     "national_code": prescription.patient.identifier_value},
@@ -66,7 +66,7 @@ def _encode(content: dict) -> str:
     current = keys.signer_recorded()
     return jwt.api_jws.PyJWS().encode(
         json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        current.private_key, algorithm=current.alg, headers={"kid": current.kid})
+        current.private_key, algorithm=current.alg, headers={"kid": current.kid, "typ": None})
 
 
 def issue(prescription) -> str | None:

@@ -201,3 +201,11 @@ def test_seed_demo_with_activity_fills_the_screens_once(demo):
     assert Invoice.objects.filter(status="under_review", deductions__gt=0).exists()
     call_command("seed_demo", "--activity", stdout=open("/dev/null", "w"))
     assert (Claim.objects.count(), Invoice.objects.count()) == (claims, invoices)
+    # Ali has a signed lab prescription to print; the demo key that signed it is revoked
+    from accounts.models import DoctorKey
+    from prescriptions.models import Prescription
+
+    signed = Prescription.objects.get(patient__national_code="0089012348", kind="lab")
+    assert signed.signed and signed.status == "active"
+    assert DoctorKey.objects.get().revoked_at is not None
+    assert Prescription.objects.count() == 1

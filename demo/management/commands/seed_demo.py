@@ -174,9 +174,10 @@ class Command(BaseCommand):
         self._connections(facilities, insurers)
         self.extend(facilities=facilities, schemes=schemes)
         if activity:
-            from demo.activity import month_of_claims
+            from demo.activity import month_of_claims, signed_prescription
 
             self.stdout.write(month_of_claims())
+            self.stdout.write(signed_prescription())
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def extend(self, **context) -> None:

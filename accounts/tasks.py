@@ -4,15 +4,20 @@ from accounts import services
 from accounts.sms import SMSError
 
 
+def notice_with_retries(task, send, *args) -> None:
+    """Send an SMS notice, retrying later on a gateway failure. With no worker to retry on
+    (eager), a notice is not worth failing what it announces."""
+    try:
+        send(*args)
+    except SMSError as exc:
+        if task.request.is_eager:
+            return
+        raise task.retry(exc=exc) from exc
+
+
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def membership_notice_send(self, membership_id: int) -> None:
-    try:
-        services.membership_notice(membership_id)
-    except SMSError as exc:
-        if self.request.is_eager:
-            # No worker to retry on: a notice is not worth failing the grant for.
-            return
-        raise self.retry(exc=exc) from exc
+    notice_with_retries(self, services.membership_notice, membership_id)
 
 
 @shared_task(ignore_result=True)

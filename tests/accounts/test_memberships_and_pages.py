@@ -18,7 +18,10 @@ HOMES = {
     "patient": "/patient/",
 }
 PAGES = {"/doctor/": {"doctor"}, "/reception/": {"reception"}, "/patient/": {"patient"},
-         "/fulfil/": {"pharmacy", "lab", "imaging", "physio"}, "/reviewer/": {"reviewer"}}
+         "/fulfil/": {"pharmacy", "lab", "imaging", "physio"}, "/reviewer/": {"reviewer"},
+         "/fulfil/offline/": {"pharmacy", "lab", "imaging", "physio"},
+         "/patient/access-log/": {"patient"}, "/patient/complaints/": {"patient"},
+         "/patient/complaints/new": {"patient"}}
 
 
 def test_switching_membership_changes_me(api_as, demo):

@@ -174,3 +174,16 @@ def test_only_the_matching_counter_may_sync(copy, api_as):
     lab = sync(api_as("lab"), token)  # a drug copy at a laboratory
     assert lab.status_code == 409 and lab.json()["code"] == "not_found"
     assert Dispense.objects.count() == 0
+
+
+def test_the_service_worker_lists_what_the_offline_counter_needs(client, demo):
+    response = client.get("/fulfil/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert response["Service-Worker-Allowed"] == "/fulfil/"
+    body = response.content.decode()
+    for needed in ("/fulfil/offline/", "/api/v1/paper/keys", "/static/js/offline.js",
+                   "/static/vendor/bootstrap-5.3.9/bootstrap.rtl.min.css"):
+        assert needed in body, needed
+    # it carries no data: the same for everyone, signed in or not
+    assert "0089012348" not in body and "csrf" not in body.lower()

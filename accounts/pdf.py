@@ -6,19 +6,36 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
 _local = threading.local()
 
 
+def url_to_path(url: str) -> str:
+    return unquote(urlsplit(url).path)
+
+
 def _tools():
     from weasyprint.text.fonts import FontConfiguration  # pango: loaded only when asked
     from weasyprint.urls import URLFetcher
 
+    static = (Path(settings.BASE_DIR) / "static").resolve()
+
+    class StaticOnly(URLFetcher):
+        """data: URIs, and files under static/; nothing else is fetched."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(url_to_path(url)).resolve()
+                if not path.is_relative_to(static):
+                    raise ValueError(f"not one of our static files: {url}")
+            return super().fetch(url, headers)
+
     if not hasattr(_local, "fonts"):
         _local.fonts = FontConfiguration()
-        _local.fetcher = URLFetcher(allowed_protocols=["file", "data"], timeout=2)
+        _local.fetcher = StaticOnly(allowed_protocols=["file", "data"], timeout=2)
     return _local.fonts, _local.fetcher
 
 

@@ -15,6 +15,10 @@ def exception_handler(exc, context):
         body.update(exc.extra)
         return Response(body, status=exc.status)
     if isinstance(exc, exceptions.ParseError):
+        code = exc.get_codes()
+        if code in ("nested", "bad_text"):  # our parser's own, already in Persian
+            return Response({"detail": str(exc.detail), "code": code},
+                            status=status.HTTP_400_BAD_REQUEST)
         return Response(
             {"detail": "بدنه درخواست JSON معتبر نیست.", "code": "parse_error"},
             status=status.HTTP_400_BAD_REQUEST,

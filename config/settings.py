@@ -160,7 +160,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
@@ -269,6 +269,8 @@ SIGNATURE_REQUIRED = envbool("SIGNATURE_REQUIRED", False)
 PAPER_SIGNING_KEY = os.environ.get("PAPER_SIGNING_KEY", "")
 # How long after an outage a service from the paper copy may still be synced.
 PAPER_SYNC_MAX_DAYS = envint("PAPER_SYNC_MAX_DAYS", 7)
+# A facility that dispensed online this close to a "paper" service was not cut off.
+PAPER_ONLINE_WINDOW_MINUTES = envint("PAPER_ONLINE_WINDOW_MINUTES", 10)
 
 # Claims and the insurer exchange (CONTRACT "Claims and invoices").
 # Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of

@@ -48,5 +48,5 @@ class PaperKeysApi(APIView):
     @extend_schema(responses={200: JwksOut})
     def get(self, request):
         response = Response(keys.jwks())
-        response["Cache-Control"] = "private, max-age=3600"
+        response["Cache-Control"] = "private, no-cache"  # a revoked key leaves at once
         return response

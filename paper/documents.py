@@ -2,21 +2,22 @@
 Jalali dates; the HID as a Code 128 barcode (python-barcode, SVG) and the signed payload as
 a QR code (segno, PNG: WeasyPrint draws a bitmap far faster than a QR's SVG path).
 
-A copy depends only on the prescription's version and the site key, so it is made once and
-kept under var/paper/ (the same bytes, the same QR, for every print of that version)."""
+A copy is made once for what it shows and kept under var/paper/."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from accounts.pdf import html_to_pdf
-from paper import keys, payload
+from paper import payload
 
 CACHE = Path(settings.BASE_DIR) / "var" / "paper"
 
@@ -48,26 +49,40 @@ def qr_png(text: str) -> tuple[bytes, float]:
     return out.getvalue(), round(min(72.0, max(34.0, modules * 0.33)), 1)
 
 
-def cache_path(prescription) -> Path:
-    kid = keys.signer().kid[:12]
-    return CACHE / f"{prescription.tracking_code}-v{prescription.version}-{kid}.pdf"
+TEMPLATE = "paper/prescription_pdf.html"
+
+
+def _html(prescription, *, qr: bytes, qr_mm: float, barcode: bytes) -> str:
+    return render_to_string(TEMPLATE, {
+        "p": prescription, "age": prescription.patient.age_on(
+            timezone.localdate(prescription.created_at)),
+        "qr": _data_uri("image/png", qr) if qr else None, "qr_mm": qr_mm,
+        "barcode": _data_uri("image/svg+xml", barcode) if barcode else "",
+    })
 
 
 def render(prescription, token: str | None) -> bytes:
     qr, qr_mm = qr_png(token) if token else (b"", 0)
-    html = render_to_string("paper/prescription_pdf.html", {
-        "p": prescription, "age": prescription.patient.age_on(prescription.created_at.date()),
-        "qr": _data_uri("image/png", qr) if token else None, "qr_mm": qr_mm,
-        "barcode": _data_uri("image/svg+xml", barcode_svg(prescription.hid)),
-    })
-    return html_to_pdf(html)
+    return html_to_pdf(_html(prescription, qr=qr, qr_mm=qr_mm,
+                             barcode=barcode_svg(prescription.hid)))
+
+
+def cache_key(prescription, token: str | None) -> str:
+    """Everything the copy shows: the page without its images, and what the QR signs (its
+    signature differs each time; what it covers does not)."""
+    page = _html(prescription, qr=b"", qr_mm=0, barcode=b"")
+    signed = token.rsplit(".", 1)[0] if token else ""
+    return hashlib.sha256(f"{page}\n{signed}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def paper_pdf(prescription) -> bytes:
-    path = cache_path(prescription)
+    """The copy, made once for what it shows (an edit, a dispense, a renamed patient or a
+    new site key make a new one) and kept under var/paper/."""
+    token = payload.issue(prescription)
+    path = CACHE / f"{prescription.tracking_code}-{cache_key(prescription, token)}.pdf"
     if path.exists():
         return path.read_bytes()
-    pdf = render(prescription, payload.issue(prescription))
+    pdf = render(prescription, token)
     CACHE.mkdir(parents=True, exist_ok=True)
     for old in CACHE.glob(f"{prescription.tracking_code}-*.pdf"):
         old.unlink(missing_ok=True)

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import signing
+from accounts.errors import ServiceUnavailable
 from paper.models import SiteKey
 
 DEV_KEY = Path(settings.BASE_DIR) / "var" / "paper-signing-key.pem"
@@ -76,19 +78,30 @@ def signer() -> Signer:
     return _cache[configured]
 
 
-def signer_recorded() -> Signer:
-    """The signer, with its public key recorded and its last use brought up to date (at
+def _record(current: Signer) -> SiteKey | None:
+    """The signer's SiteKey row, made on first use, its last use brought up to date (at
     most one write an hour)."""
-    current = signer()
     now = timezone.now()
-    updated = SiteKey.objects.filter(kid=current.kid, last_used_at__lt=now - timedelta(hours=1)
-                                     ).update(last_used_at=now)
-    if not updated and not SiteKey.objects.filter(kid=current.kid).exists():
+    row = SiteKey.objects.filter(kid=current.kid).first()
+    if row is None:
         try:
             with transaction.atomic():
-                SiteKey.objects.create(kid=current.kid, alg=current.alg, public_jwk=current.jwk)
-        except IntegrityError:
-            pass  # another request recorded it first
+                return SiteKey.objects.create(kid=current.kid, alg=current.alg,
+                                              public_jwk=current.jwk)
+        except IntegrityError:  # another request recorded it first
+            return SiteKey.objects.filter(kid=current.kid).first()
+    if row.revoked_at is None and row.last_used_at < now - timedelta(hours=1):
+        SiteKey.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
+def signer_recorded() -> Signer:
+    """The signer, refusing (503) to sign with a key that has been revoked."""
+    current = signer()
+    row = _record(current)
+    if row is not None and row.revoked_at is not None:
+        raise ServiceUnavailable(_("کلید امضای سامانه باطل شده است؛ کلید تازه‌ای تنظیم کنید."),
+                                 code="site_key_revoked")
     return current
 
 
@@ -99,7 +112,7 @@ def keys_window() -> timedelta:
 
 def published_keys():
     """Every site key that signed a copy that may still be presented."""
-    signer_recorded()
+    _record(signer())
     since = timezone.now() - keys_window()
     return SiteKey.objects.filter(revoked_at__isnull=True, last_used_at__gte=since)
 

@@ -33,6 +33,8 @@ def content_of(prescription, *, name_chars: int = 48, dosage_chars: int = 100,
     for item in prescription.items.all():
         entry = {"code": item.code, "name": item.name[:name_chars],
                  "quantity": item.quantity, "dosage": item.dosage[:dosage_chars]}
+        if item.dispensed_quantity:  # what is left to serve from this copy
+            entry["remaining"] = item.quantity - item.dispensed_quantity
         if with_prices:
             entry.update(insurer_share=item.insurer_share, patient_share=item.patient_share)
             if item.supplementary_share:

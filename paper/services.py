@@ -16,6 +16,9 @@ def paper_copy(*, viewer: Membership, prescription: Prescription, ip: str | None
     patient's own too (they see it in their access log)."""
     if prescription.status == Prescription.Status.CANCELLED:
         raise Conflict(_("این نسخه ابطال شده و نسخه کاغذی ندارد."), code="cancelled")
+    if prescription.status == Prescription.Status.DISPENSED:
+        raise Conflict(_("همه اقلام این نسخه ارائه شده و نسخه کاغذی ندارد."),
+                       code="dispensed")
     if prescription.status == Prescription.Status.EXPIRED or prescription.is_past_validity:
         raise Conflict(_("اعتبار این نسخه گذشته و نسخه کاغذی ندارد."), code="expired")
     pdf = documents.paper_pdf(prescription)

@@ -71,7 +71,8 @@ class PaperDispenseApi(APIView):
         data = valid(PaperDispenseIn, request)
         outcome = outage.paper_dispense_sync(
             membership=request.membership, key=data["key"], token=data["payload"],
-            lines=data["lines"], served_at=data["served_at"], payment=data.get("payment"))
+            lines=data["lines"], served_at=data["served_at"], payment=data.get("payment"),
+            facility_id=data.get("facility"))
         record = outcome.record
         if record.dispense_id:
             record.dispense = selectors.dispense_get(viewer=request.membership,

@@ -159,6 +159,8 @@ class PaperDispense(models.Model):
     reason = models.CharField(_("شرح مغایرت"), max_length=300, blank=True)
     dispense = models.OneToOneField(Dispense, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="paper_record", verbose_name=_("ارائه"))
+    # What the counter sent under this key: the same key with other content is refused.
+    digest = models.CharField(_("چکیده درخواست"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("تحویل از نسخه کاغذی")

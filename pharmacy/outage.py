@@ -8,23 +8,28 @@ The counter's own key makes a sync idempotent: sending it twice changes nothing.
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import DomainError, Invalid
+from accounts.errors import Conflict, DomainError, Invalid, ServiceUnavailable, Unverifiable
 from accounts.models import Membership
 from paper import payload as paper_payload
-from pharmacy.models import PaperDispense
-from pharmacy.services import Acknowledgement, dispense_record, started_at_clean
+from pharmacy.models import Dispense, PaperDispense
+from pharmacy.services import MAX_QUANTITY, dispense_record, started_at_clean
 from prescriptions.models import Prescription
 
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_LINES = 50
+# Errors worth trying again later, never kept as a conflict.
+RETRYABLE = {"hid"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def _packs(quantity: int, pack_size: int, uids: list[str]) -> list[tuple[int, st
         return [(quantity, "")]
     if len(uids) == 1:
         return [(quantity, uids[0])]
-    if pack_size <= 0 or len(uids) != math.ceil(quantity / pack_size):
+    if pack_size <= 0 or len(uids) != -(-quantity // pack_size):
         raise _Refused("pack_codes", _("تعداد کدهای اصالت با تعداد بسته‌های تحویل‌شده "
                                        "نمی‌خواند."))
     lines, left = [], quantity
@@ -69,14 +74,15 @@ def _lines(prescription: Prescription, raw: object) -> list[dict]:
     items = {i.code: i for i in prescription.items.select_related("catalog_item")}
     lines = []
     for entry in raw:
-        if not isinstance(entry, dict) or entry.get("code") not in items:
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str) or (
+                entry["code"] not in items):
             raise _Refused("lines", _("قلمی تحویل شده که در این نسخه نیست."))
         item = items[entry["code"]]
         quantity = entry.get("quantity")
         uids = entry.get("uids") or []
-        if (not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0
-                or not isinstance(uids, list) or not all(isinstance(u, str) for u in uids)
-                or len(uids) > 100):
+        if (not isinstance(quantity, int) or isinstance(quantity, bool)
+                or not 0 < quantity <= MAX_QUANTITY or not isinstance(uids, list)
+                or not all(isinstance(u, str) for u in uids) or len(uids) > 100):
             raise _Refused("lines", _("تعداد یا کدهای اصالت «{n}» نامعتبر است.").format(
                 n=item.name))
         for part, uid in _packs(quantity, item.catalog_item.pack_size or 0, uids):
@@ -102,30 +108,61 @@ def _check_copy(record: PaperDispense, membership: Membership, token: str,
     return prescription
 
 
+def _was_online(membership: Membership, served_at) -> bool:
+    """Did this facility dispense online around the time it says it served from paper?
+    Then the site was reachable and the paper path is not for it."""
+    window = timedelta(minutes=settings.PAPER_ONLINE_WINDOW_MINUTES)
+    return Dispense.objects.filter(facility_id=membership.facility_id, paper=False,
+                                   ended_at__range=(served_at - window,
+                                                    served_at + window)).exists()
+
+
+def _digest(token: str, lines: object, served_at, payment: object) -> str:
+    body = json.dumps([token, lines, served_at.isoformat(), payment], sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def paper_dispense_sync(*, membership: Membership, key: object, token: str, lines: object,
-                        served_at, payment: object = None) -> SyncOutcome:
+                        served_at, payment: object = None,
+                        facility_id: object = None) -> SyncOutcome:
     """Turn one offline service into a dispense, or a recorded conflict."""
     key = key_clean(key)
+    if facility_id not in (None, "") and str(facility_id) != str(membership.facility_id):
+        # A device's record of another facility: not this session's to sync (kept there).
+        raise Conflict(_("این تحویل در مرکز دیگری ثبت شده است؛ با همان مرکز وارد شوید."),
+                       code="facility_mismatch")
+    digest = _digest(token, lines, served_at, payment)
     earlier = PaperDispense.objects.filter(facility_id=membership.facility_id, key=key).first()
     if earlier is not None:
+        if earlier.digest and earlier.digest != digest:
+            raise Unverifiable(_("این کلید یکتایی با محتوای دیگری به کار رفته است."),
+                               code="idempotency_mismatch")
         return SyncOutcome(earlier, True)
     record = PaperDispense(key=key, facility_id=membership.facility_id, membership=membership,
                            payload=token[:4000], lines=lines if isinstance(lines, list) else [],
                            payment=payment if isinstance(payment, dict) else None,
-                           served_at=min(served_at, timezone.now()))
+                           served_at=min(served_at, timezone.now()), digest=digest)
     try:
         served_at = started_at_clean(served_at, paper=True)  # a wrong clock is a conflict too
         prescription = _check_copy(record, membership, token, served_at)
         outcome = dispense_record(
             membership=membership, prescription=prescription,
             lines=_lines(prescription, lines), idempotency_key=f"paper:{key}",
-            started_at=served_at, payment=payment, paper=True,
-            acknowledgement=Acknowledgement(given=True))
+            started_at=served_at, payment=payment, paper=True)
         record.status, record.dispense = PaperDispense.Status.SYNCED, outcome.dispense
+        if _was_online(membership, served_at):
+            # Served all the same (the patient has the medicine), flagged for reviewers: the
+            # site answered this facility around then, which an outage at its start or end
+            # explains and a made-up outage does not.
+            record.code, record.reason = "online_nearby", _(
+                "این مرکز نزدیک همین زمان برخط هم نسخه ارائه کرده است.")
     except _Refused as refused:
         record.status, record.code, record.reason = (PaperDispense.Status.CONFLICT,
                                                      refused.code, refused.message[:300])
     except DomainError as error:
+        if error.code in RETRYABLE:  # the counter tries again later: 503, nothing kept
+            raise ServiceUnavailable(error.message, code=error.code) from error
         record.status, record.code, record.reason = (PaperDispense.Status.CONFLICT,
                                                      error.code, str(error.message)[:300])
     try:

@@ -77,6 +77,8 @@ class PaperDispenseIn(serializers.Serializer):
     lines = serializers.JSONField()
     served_at = serializers.DateTimeField()
     payment = serializers.JSONField(required=False, allow_null=True)
+    facility = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                        max_value=2**63 - 1)
 
 
 class PaperDispenseOut(serializers.Serializer):

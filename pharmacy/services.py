@@ -27,7 +27,7 @@ from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
-from prescriptions import money, rules
+from prescriptions import catalog, money, rules
 from prescriptions.medications import (
     Medication,
     medication_profile,
@@ -255,6 +255,11 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     if locked.visit.hid != locked.hid:
         raise Conflict(_("شناسه شباد نسخه معتبر نیست."), code="hid")
     items = {i.pk: i for i in locked.items.select_related("catalog_item")}
+    if paper:  # priced as on the day it was given (in memory only; the catalog is untouched)
+        day_prices = catalog.prices_on((i.catalog_item_id for i in items.values()), today)
+        for item in items.values():
+            item.catalog_item.unit_price = day_prices.get(item.catalog_item_id,
+                                                          item.catalog_item.unit_price)
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
         if line.item_id not in items:

@@ -179,3 +179,15 @@ def _refresh_statistics(table: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{table}"')
+
+
+def prices_on(item_ids, day) -> dict[int, int]:
+    """Each item's price on `day` (the last change on or before it), for the items whose
+    price history says; items without history keep their current price."""
+    from prescriptions.models import CatalogPrice
+
+    prices: dict[int, int] = {}
+    for change in (CatalogPrice.objects.filter(item_id__in=list(item_ids), valid_from__lte=day)
+                   .order_by("item_id", "valid_from")):
+        prices[change.item_id] = change.unit_price  # ordered: the latest one stays
+    return prices

@@ -449,8 +449,8 @@ def _signature_fields(doctor: Membership, signature: object, *, visit_id: int, k
                 "signed_content": ""}
     as_sent = {"visit": visit_id, "kind": kind,
                "items": [{k: raw[k] for k in SIGNED_ITEM_KEYS if k in raw} for raw in raw_items]}
-    if note_sent is not None:
-        as_sent["note"] = note_sent
+    if note_sent is not None or note:  # a kept note is signed too, sent or not
+        as_sent["note"] = note_sent if note_sent is not None else note
     key, data = accounts_services.signature_check(
         membership=doctor, signature=signature,
         contents=[_stored_content(visit_id, kind, cleaned, note), as_sent])
@@ -485,6 +485,9 @@ def prescription_update(
     _require_prescriber(doctor)
     cleaned = items_clean(items, kind=prescription.kind)
     new_note = note_clean(note) if note is not None else prescription.note
+    if signature and doctor.pk != prescription.doctor_id:
+        raise Unverifiable(_("نسخه با کلید همان محل کاری امضا می‌شود که در آن نوشته شده است."),
+                           code="signature_site")
     signed = _signature_fields(doctor, signature, visit_id=prescription.visit_id,
                                kind=prescription.kind, raw_items=items, cleaned=cleaned,
                                note=new_note, note_sent=note)

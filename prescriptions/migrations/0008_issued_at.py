@@ -2,11 +2,18 @@
 
 import django.utils.timezone
 from django.db import migrations, models
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 
 def issued_when_last_changed(apps, schema_editor):
-    apps.get_model("prescriptions", "Prescription").objects.update(issued_at=F("updated_at"))
+    """When the prescription's current version was registered (a dispense or a cancel moves
+    updated_at, not the version)."""
+    Prescription = apps.get_model("prescriptions", "Prescription")
+    Version = apps.get_model("prescriptions", "PrescriptionVersion")
+    latest = (Version.objects.filter(prescription=OuterRef("pk"), version=OuterRef("version"))
+              .order_by("-created_at").values("created_at")[:1])
+    Prescription.objects.update(issued_at=Coalesce(Subquery(latest), F("created_at")))
 
 
 

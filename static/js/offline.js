@@ -141,12 +141,15 @@
       code.className = "ltr small text-body-secondary";
       text(code, item.code);
       name.appendChild(code);
-      cell(row, fa(item.quantity), "num");
+      cell(row, fa(item.quantity) + (item.remaining === undefined ? ""
+        : " (باقی‌مانده " + fa(item.remaining) + ")"), "num");
       cell(row, item.dosage || "—");
       cell(row, item.patient_share === undefined ? "—" : rial(item.patient_share), "num");
+      const left = item.remaining === undefined ? item.quantity : item.remaining;
       const give = document.createElement("input");
-      give.type = "number"; give.min = "0"; give.max = String(item.quantity);
-      give.value = String(item.quantity); give.className = "form-control form-control-sm";
+      give.type = "number"; give.min = "0"; give.max = String(left);
+      give.value = String(left); give.className = "form-control form-control-sm";
+      give.disabled = left === 0;
       give.name = "give"; give.id = "give-" + index;
       give.setAttribute("aria-label", "تعداد تحویل " + item.name);
       cell(row, "").appendChild(give);
@@ -214,7 +217,9 @@
     const lines = [];
     const problems = [];
     $("items").querySelectorAll("tr").forEach(function (row) {
-      const give = Number(row.querySelector("input[name=give]").value);
+      const input = row.querySelector("input[name=give]");
+      const give = Number(input.value);
+      if (give > Number(input.max)) { problems.push("تعداد تحویل بیش از باقی‌مانده است."); }
       const uids = row.querySelector("textarea").value.split(/[\s,]+/).filter(Boolean)
         .map(function (uid) { return uid.replace(/[۰-۹]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹".indexOf(d); }); });
       if (!give) { return; }
@@ -275,11 +280,25 @@
     });
   }
 
+  const KEEP_DAYS = 7;
+
+  async function purge() {
+    // Synced services leave the device after a week (the site has them); others stay.
+    const cutoff = new Date(Date.now() - KEEP_DAYS * 86400000).toISOString();
+    const old = (await allServices()).filter(function (row) {
+      return row.state === "synced" && row.served_at < cutoff;
+    });
+    for (const row of old) {
+      await services("readwrite", function (store) { return store.delete(row.key); });
+    }
+  }
+
   async function sync() {
     if (syncing || !navigator.onLine) { connection(navigator.onLine); return; }
     syncing = true;
     let note = "";
     try {
+      await purge();
       const pending = (await allServices()).filter(function (row) { return row.state === "pending"; });
       for (const row of pending) {
         let response;
@@ -288,7 +307,7 @@
             method: "POST", credentials: "same-origin",
             headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
             body: JSON.stringify({ key: row.key, payload: row.token, lines: row.lines,
-              served_at: row.served_at, payment: row.payment }),
+              served_at: row.served_at, payment: row.payment, facility: Number(row.facility) }),
           });
         } catch (error) { connection(false); return; }
         if (response.status === 401 || response.status === 403) {
@@ -297,15 +316,20 @@
         }
         let body = {};
         try { body = await response.json(); } catch (error) { body = {}; }
+        if (response.status >= 500 || response.status === 429) {
+          note = "سامانه پاسخ نداد؛ بعداً دوباره تلاش می‌شود.";
+          break;  // the site is not back yet: the rest wait too
+        }
+        if (body.code === "facility_mismatch") {
+          note = body.detail || "";
+          continue;  // kept here until signed in at the facility that served it
+        }
         if (response.status === 200 || response.status === 201) {
           row.state = "synced"; row.dispense = body.dispense && body.dispense.id; row.detail = "";
         } else if (response.status === 409) {
           row.state = "conflict"; row.detail = body.detail || "";
-        } else if (response.status === 400) {
-          row.state = "rejected"; row.detail = body.detail || "";
         } else {
-          note = "سامانه پاسخ نداد؛ بعداً دوباره تلاش می‌شود.";
-          break;
+          row.state = "rejected"; row.detail = body.detail || ("HTTP " + response.status);
         }
         await saveService(row);
       }

@@ -121,8 +121,10 @@
       const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey,
                                                  new TextEncoder().encode(content));
       form.querySelector("input[name=signature]").value = base64(signature);
+    } else if (response.status !== 400) {
+      throw new Error("سامانه درخواست امضا را پاسخ نداد (" + response.status + ").");
     }
-    // Items the server would refuse are sent unsigned: its answer names what is wrong.
+    // Items the server would refuse (400) go unsigned: its answer names what is wrong.
     form.submit();
   }
 

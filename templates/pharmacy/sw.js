@@ -27,17 +27,22 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+function cached(key, otherwise) {
+  return caches.open(CACHE).then(function (cache) { return cache.match(key); })
+    .then(function (hit) { return hit || otherwise || Response.error(); });
+}
+
+// The network when it answers; the kept copy when it cannot be reached or answers with a
+// server error (a proxy's 502, the site's 503 with its database down).
 function networkFirst(request, key) {
   return fetch(request).then(function (response) {
     if (response.ok) {
       const copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(key, copy); });
+      return response;
     }
-    return response;
-  }).catch(function () {
-    return caches.open(CACHE).then(function (cache) { return cache.match(key); })
-      .then(function (cached) { return cached || Response.error(); });
-  });
+    return response.status >= 500 ? cached(key, response) : response;
+  }).catch(function () { return cached(key); });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -50,9 +55,9 @@ self.addEventListener("fetch", function (event) {
     // paper-copy counter.
     if (url.pathname === PAGE || url.pathname.startsWith("{{ scope }}")) {
       event.respondWith(url.pathname === PAGE ? networkFirst(request, PAGE)
-        : fetch(request).catch(function () {
-          return caches.open(CACHE).then(function (cache) { return cache.match(PAGE); });
-        }));
+        : fetch(request).then(function (response) {
+          return response.status >= 500 ? cached(PAGE, response) : response;
+        }).catch(function () { return cached(PAGE); }));
     }
     return;
   }

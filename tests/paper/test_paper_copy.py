@@ -314,3 +314,72 @@ def test_a_copy_is_made_once_per_version(amox, patient, monkeypatch):
     first = patient.get(pdf_url(amox["tracking_code"])).content
     monkeypatch.setattr(documents, "render", lambda *a, **k: pytest.fail("rendered again"))
     assert patient.get(pdf_url(amox["tracking_code"])).content == first
+
+
+@pytest.mark.pdf
+def test_what_the_copy_shows_changing_makes_a_new_one(amox, patient, api_as):
+    """A dispense (remaining quantities) or a renamed patient is not served from the old
+    copy; a fully dispensed prescription has no copy."""
+    from accounts.models import Patient
+    from tests.pharmacy.conftest import uid
+
+    first = patient.get(pdf_url(amox["tracking_code"])).content
+    items = {i["code"]: i["id"] for i in amox["items"]}
+    api_as("pharmacy").post(f"/api/v1/prescriptions/{amox['tracking_code']}/dispense", {
+        "lines": [{"item": items["PARA-500-TAB"], "quantity": 10, "uid": uid(70)}]},
+        format="json")
+    second = patient.get(pdf_url(amox["tracking_code"])).content
+    assert second != first
+    content = b64url_json(codes_on(second)["QRCode"].split(".")[1])
+    para = next(i for i in content["items"] if i["code"] == "PARA-500-TAB")
+    assert para["remaining"] == 0 and "ارائه" in pdf_text(second)
+    Patient.objects.filter(national_code=DEMO["patient"][0]).update(last_name="رستمیان")
+    assert "رستمیان" in pdf_text(patient.get(pdf_url(amox["tracking_code"])).content)
+    api_as("pharmacy").post(f"/api/v1/prescriptions/{amox['tracking_code']}/dispense", {
+        "lines": [{"item": items["AMOX-500-CAP"], "quantity": 20, "uid": uid(71)}]},
+        format="json")
+    response = patient.get(pdf_url(amox["tracking_code"]))
+    assert response.status_code == 409 and response.json()["code"] == "dispensed"
+
+
+def test_a_revoked_current_site_key_stops_printing_clearly(written, api_as):
+    from django.utils import timezone
+
+    created = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    _token_for(created)  # records the key
+    SiteKey.objects.update(revoked_at=timezone.now())
+    with pytest.raises(Exception) as error:
+        _token_for(created)
+    assert getattr(error.value, "code", "") == "site_key_revoked"
+    assert api_as("pharmacy").get("/api/v1/paper/keys")["Cache-Control"] == "private, no-cache"
+
+
+def test_documents_fetch_only_our_static_files(settings):
+    pytest.importorskip("weasyprint.text.fonts", reason="needs pango")
+    from accounts import pdf
+
+    _fonts, fetcher = pdf._tools()
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://169.254.169.254/latest/meta-data/")
+    static = settings.BASE_DIR / "static" / "css" / "app.css"
+    assert fetcher.fetch(static.as_uri()) is not None  # our own files still load
+
+
+def test_the_migration_dates_copies_by_their_version_not_their_last_dispense(written):
+    import datetime as dt
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from prescriptions.models import PrescriptionVersion
+
+    created = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    registered = timezone.now() - dt.timedelta(days=3)
+    PrescriptionVersion.objects.update(created_at=registered)
+    Prescription.objects.update(updated_at=timezone.now(), issued_at=timezone.now())
+    migration = importlib.import_module("prescriptions.migrations.0008_issued_at")
+    migration.issued_when_last_changed(apps, None)
+    assert Prescription.objects.get(tracking_code=created["tracking_code"]).issued_at == registered

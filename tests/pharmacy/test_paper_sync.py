@@ -60,9 +60,13 @@ def test_an_offline_service_becomes_a_paper_dispense_claimed_on_its_day(copy, ph
     prescription = Prescription.objects.get(tracking_code=created["tracking_code"])
     assert prescription.status == "partially_dispensed"
     # the same key again: the same answer, nothing new
-    again = sync(pharmacy, token, key=key, served_at=served)
+    again = sync(pharmacy, token, key=key, served_at=served, payment={"method": "cash"})
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     assert again["Idempotent-Replayed"] == "true"
+    # the same key with other content is refused, not replayed
+    other = sync(pharmacy, token, key=key, served_at=served, payment={"method": "cash"},
+                 lines=[{"code": "PARA-500-TAB", "quantity": 20, "uids": [uid(3)]}])
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_mismatch"
     assert Dispense.objects.count() == 1 and PaperDispense.objects.count() == 1
 
 
@@ -187,3 +191,52 @@ def test_the_service_worker_lists_what_the_offline_counter_needs(client, demo):
         assert needed in body, needed
     # it carries no data: the same for everyone, signed in or not
     assert "0089012348" not in body and "csrf" not in body.lower()
+
+
+def test_a_facility_that_was_online_then_is_flagged_for_reviewers(copy, pharmacy, written):
+    _created, token = copy
+    online = written([{"code": "ASA-80-TAB", "quantity": 5}])
+    pharmacy.post(f"/api/v1/prescriptions/{online['tracking_code']}/dispense", {
+        "lines": [{"item": online["items"][0]["id"], "quantity": 5, "uid": uid(40)}]},
+        format="json")
+    response = sync(pharmacy, token, served_at=timezone.now() - dt.timedelta(minutes=3))
+    assert response.status_code == 201 and response.json()["code"] == "online_nearby"
+    assert PaperDispense.objects.get().status == "synced"
+    assert Dispense.objects.filter(paper=True).count() == 1
+
+
+def test_a_paper_service_is_priced_as_on_its_day(copy, pharmacy):
+    from prescriptions import catalog
+    from prescriptions.models import CatalogItem
+
+    _created, token = copy
+    item = CatalogItem.objects.get(code="PARA-500-TAB")
+    catalog.prices_record({"PARA-500-TAB": 9000}, {"PARA-500-TAB": item.unit_price})
+    CatalogItem.objects.filter(pk=item.pk).update(unit_price=9000)  # raised today
+    response = sync(pharmacy, token, served_at=timezone.now() - dt.timedelta(days=1))
+    assert response.status_code == 201, response.content
+    dispense = Dispense.objects.get()
+    assert {line.unit_price for line in dispense.lines.all()} == {5000}  # yesterday's
+    assert dispense.total == 30 * 5000
+
+
+def test_another_facilitys_record_is_not_synced_here(copy, pharmacy, demo):
+    from accounts.models import Facility
+
+    _created, token = copy
+    sina = Facility.objects.get(name="داروخانه سینا")
+    response = sync(pharmacy, token, facility=sina.pk)
+    assert response.status_code == 409 and response.json()["code"] == "facility_mismatch"
+    assert PaperDispense.objects.count() == 0  # kept on the device, not here
+
+
+@pytest.mark.parametrize("lines", [
+    [{"code": ["PARA-500-TAB"], "quantity": 1}],
+    [{"code": {"x": 1}, "quantity": 1}],
+    [{"code": "PARA-500-TAB", "quantity": 10**30, "uids": [uid(1), uid(2)]}],
+    [{"code": "PARA-500-TAB", "quantity": 5, "uids": [["x"]]}],
+])
+def test_hostile_lines_are_conflicts_never_500(copy, pharmacy, lines):
+    _created, token = copy
+    response = sync(pharmacy, token, lines=lines)
+    assert response.status_code == 409 and response.json()["code"] == "lines"

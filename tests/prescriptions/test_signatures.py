@@ -257,3 +257,39 @@ def test_the_readme_example_signs_a_prescription(doctor, admit):
     assert scope["answer"].status_code == 201
     assert scope["answer"].json()["signed"] is True
     assert membership_of(DEMO["doctor"][0], "درمانگاه شفا").keys.count() == 1
+
+
+def test_a_kept_note_is_covered_by_an_edits_signature(doctor, admit, registered):
+    key, _created = registered
+    visit = admit("patient")
+    created = doctor.post("/api/v1/prescriptions",
+                          signed_body(key, visit, [full("PARA-500-TAB", 10)], note="ناشتا"),
+                          format="json").json()
+    url = f"/api/v1/prescriptions/{created['tracking_code']}"
+    items = [{"code": "PARA-500-TAB", "quantity": 12}]
+    without_note = {"visit": visit["id"], "kind": "drug", "items": items}
+    response = doctor.patch(url, {"items": items, "signature": sign(key, without_note)},
+                            format="json")
+    assert response.status_code == 422  # the kept note «ناشتا» was not signed
+    with_note = {**without_note, "note": "ناشتا"}
+    response = doctor.patch(url, {"items": items, "signature": sign(key, with_note)},
+                            format="json")
+    assert response.status_code == 200 and response.json()["signed"] is True
+
+
+def test_an_edit_from_another_site_cannot_be_signed_with_that_sites_key(api_as, admit, demo,
+                                                                        registered):
+    key, _created = registered  # Shafa's key
+    visit = admit("patient")
+    created = api_as("doctor", "درمانگاه شفا").post(
+        "/api/v1/prescriptions", signed_body(key, visit, [full("PARA-500-TAB", 10)]),
+        format="json").json()
+    office = api_as("doctor", "مطب دکتر احمدی")
+    office_key = new_key()
+    office.post("/api/v1/me/keys", {"public_key": pem_of(office_key)}, format="json")
+    items = [full("PARA-500-TAB", 12)]
+    content = {"visit": visit["id"], "kind": "drug", "note": "", "items": items}
+    response = office.patch(f"/api/v1/prescriptions/{created['tracking_code']}",
+                            {"items": items, "signature": sign(office_key, content)},
+                            format="json")
+    assert response.status_code == 422 and response.json()["code"] == "signature_site"

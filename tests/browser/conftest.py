@@ -61,3 +61,14 @@ def sign_in(page, outbox, who, facility: str | None = None) -> None:
     page.get_by_role("button", name="ورود").click()
     if facility:
         page.get_by_role("button", name=facility).click()
+
+
+def open_next_patient(page) -> None:
+    """From the doctor's queue, Enter opens the next waiting patient (it has the focus)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_url("**/doctor/")
+    # autofocus lands at the next rendering step, which may come after the load event
+    expect(page.locator("a[autofocus]")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/doctor/visits/*/")

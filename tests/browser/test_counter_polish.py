@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from prescriptions import services
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_next_patient, sign_in
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -20,9 +20,7 @@ def _visit_page(page, outbox):
                                     facility__name="درمانگاه شفا")
     services.visit_admit(actor=reception, national_code=DEMO["patient"][0], doctor_id=doctor.pk)
     sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
-    page.wait_for_url("**/doctor/")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/doctor/visits/*/")
+    open_next_patient(page)
     return page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
 
 

@@ -7,7 +7,7 @@ from accounts.models import Membership
 from pharmacy.models import Dispense
 from prescriptions import services
 from prescriptions.models import Prescription
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_next_patient, sign_in
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -24,9 +24,7 @@ def _admit():
 def test_doctor_registers_three_drugs_with_the_keyboard_alone(page, live_demo, outbox):
     _admit()
     sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
-    page.wait_for_url("**/doctor/")
-    page.keyboard.press("Enter")  # the next waiting patient has the focus
-    page.wait_for_url("**/doctor/visits/*/")
+    open_next_patient(page)
     for name, quantity in [("آموکسی", "20"), ("استامینوفن", "10"), ("آسپرین", "30")]:
         page.keyboard.type(name)
         page.locator("#results-drug .catalog-pick").first.wait_for()

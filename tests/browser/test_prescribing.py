@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from prescriptions.models import Prescription
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_next_patient, sign_in
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -67,9 +67,7 @@ def test_another_doctor_sees_the_current_medicines_and_writes_a_structured_dose(
                                  items=[{"code": "WARF-5-TAB", "quantity": 30}])
     services.visit_admit(actor=karimi, national_code=DEMO["patient"][0])
     sign_in(page, outbox, DEMO["cardiologist"])
-    page.wait_for_url("**/doctor/")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/doctor/visits/*/")
+    open_next_patient(page)
     search = page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
     search.press_sequentially("brufen")  # a brand name finds ibuprofen
     page.locator("#results-drug .catalog-pick").first.wait_for()

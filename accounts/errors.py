@@ -40,8 +40,19 @@ class RulesRejected(DomainError):
 
 
 class Throttled(DomainError):
+    """429: every one says when to come back (`retry_after` seconds, sent as Retry-After)."""
+
     status = 429
     code = "throttled"
+    DEFAULT_RETRY_AFTER = 60
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        extra.setdefault("retry_after", self.DEFAULT_RETRY_AFTER)
+        super().__init__(message, code=code, **extra)
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, int(self.extra["retry_after"]))
 
 
 class ServiceUnavailable(DomainError):

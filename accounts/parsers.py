@@ -1,6 +1,7 @@
 """The API's JSON parser: DRF's, refusing what would otherwise fail deep inside a view
 (hostile input answered 400, never 500): nesting past MAX_DEPTH (a RecursionError in the
-decoder or later), and strings with lone surrogates (no UTF-8 for the database)."""
+decoder or later), and strings with lone surrogates (no UTF-8 for the database) or NUL
+(no PostgreSQL text)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def _check(data) -> None:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise ParseError("بدنه درخواست نویسه نامعتبر دارد.", code="bad_text") from None
+            if "\x00" in value:  # PostgreSQL text cannot hold NUL
+                raise ParseError("بدنه درخواست نویسه نامعتبر دارد.", code="bad_text")
 
 
 class StrictJSONParser(JSONParser):

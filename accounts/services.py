@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import signing, throttle
+from accounts import otp_limits, signing, throttle
 from accounts.errors import (
     Conflict,
     Forbidden,
@@ -45,7 +45,7 @@ from accounts.models import (
     Specialty,
     User,
 )
-from accounts.sms import SMSError, send_sms
+from accounts.sms import SMSError, ping_gateways, send_sms
 
 OTP_TEXT = {
     SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
@@ -183,17 +183,29 @@ def sms_code_deliver(*, user_id: int, purpose: str, context: str = "",
         raise
 
 
-def sms_code_send(*, user: User, purpose: str, context: str = "", **text_args: str) -> None:
-    """Send a new code for this purpose to the person (through the worker when there is one)."""
-    from kombu.exceptions import OperationalError
+def sms_gateway_probe() -> None:
+    try:
+        ping_gateways()
+    except SMSError:
+        cache.set(SMS_DOWN_KEY, True, timeout=SMS_DOWN_SECONDS)
+        raise
 
-    from accounts.tasks import sms_code_deliver_task
+
+def _through_worker(task, *args) -> None:
+    from kombu.exceptions import OperationalError
 
     sms_gateway_check()
     try:
-        sms_code_deliver_task.delay(user.pk, purpose, context, text_args)
+        task.delay(*args)
     except (SMSError, OperationalError):
         raise _sms_unavailable() from None
+
+
+def sms_code_send(*, user: User, purpose: str, context: str = "", **text_args: str) -> None:
+    """Send a new code for this purpose to the person (through the worker when there is one)."""
+    from accounts.tasks import sms_code_deliver_task
+
+    _through_worker(sms_code_deliver_task, user.pk, purpose, context, text_args)
 
 
 def sms_code_verify(*, user: User, purpose: str, code: str, context: str = "") -> bool:
@@ -233,13 +245,24 @@ def otp_request(*, national_code: object, mobile: object, ip: str | None) -> Otp
         raise Throttled(_("درخواست‌های زیادی از این نشانی رسیده است. بعداً تلاش کنید."),
                         code="ip_throttled", retry_after=3600)
     sms_gateway_check()
+    otp_limits.check(purpose=SMSDevice.Purpose.LOGIN, subject=code_owner, asking=True)
     wait = throttle.start_cooldown(f"otp:cool:{code_owner}", seconds=settings.OTP_RESEND_SECONDS)
     if wait:
         raise resend_too_soon(wait)
+    otp_limits.code_sent(purpose=SMSDevice.Purpose.LOGIN, subject=code_owner)
     throttle.clear(f"otp:fail:{code_owner}")
     user = _login_candidate(code_owner, mobile_number)
-    if user is not None:
-        sms_code_send(user=user, purpose=SMSDevice.Purpose.LOGIN)
+    try:
+        if user is not None:
+            sms_code_send(user=user, purpose=SMSDevice.Purpose.LOGIN)
+        else:
+            # nobody to send to: ask the gateway instead, so an outage answers alike
+            from accounts.tasks import sms_gateway_probe_task
+
+            _through_worker(sms_gateway_probe_task)
+    except ServiceUnavailable:
+        throttle.clear(f"otp:cool:{code_owner}")  # nothing was sent: asking again is fair
+        raise
     return OtpChallenge(expires_in=settings.OTP_TTL_SECONDS, resend_in=settings.OTP_RESEND_SECONDS)
 
 
@@ -250,6 +273,7 @@ def otp_verify(*, national_code: object, code: object, ip: str | None) -> User:
     if not (code_text.isascii() and code_text.isdigit() and len(code_text) == 6):
         raise Invalid(_("کد باید ۶ رقم باشد."), errors={"code": [_("کد باید ۶ رقم باشد.")]})
     fail_key = f"otp:fail:{code_owner}"
+    otp_limits.check(purpose=SMSDevice.Purpose.LOGIN, subject=code_owner)
     if throttle.count(fail_key) >= settings.OTP_MAX_ATTEMPTS:
         raise Throttled(_("تعداد تلاش‌های نادرست زیاد بود. کد تازه بگیرید."), code="code_dead")
     if ip and throttle.hit(f"otp:verify-ip:{ip}", window_seconds=3600) > (
@@ -265,6 +289,7 @@ def otp_verify(*, national_code: object, code: object, ip: str | None) -> User:
     finally:
         if not ok:
             failures = throttle.hit(fail_key, window_seconds=settings.OTP_TTL_SECONDS * 10)
+            otp_limits.failed(purpose=SMSDevice.Purpose.LOGIN, subject=code_owner)
             access_log_record(action=AccessLog.Action.LOGIN_FAILED, actor=user,
                               national_code=code_owner, ip=ip)
     if not ok:

@@ -60,17 +60,24 @@ class OutboxBackend:
 
 
 class KavenegarBackend:
-    """POST {KAVENEGAR_URL}/v1/{API_KEY}/sms/send.json with receptor, sender and message."""
+    """POST {KAVENEGAR_URL}/v1/{API_KEY}/sms/send.json with receptor, sender and message;
+    account/info.json answers whether the gateway takes messages (the probe)."""
 
     writes_code = False
 
     def send(self, message: Message) -> None:
-        if not settings.KAVENEGAR_API_KEY:
-            raise ImproperlyConfigured("KAVENEGAR_API_KEY is not set")
-        url = f"{settings.KAVENEGAR_URL.rstrip('/')}/v1/{settings.KAVENEGAR_API_KEY}/sms/send.json"
         data = {"receptor": message.to, "message": message.text}
         if settings.KAVENEGAR_SENDER:
             data["sender"] = settings.KAVENEGAR_SENDER
+        self._call("sms/send.json", data)
+
+    def ping(self) -> None:
+        self._call("account/info.json", {})
+
+    def _call(self, method: str, data: dict) -> None:
+        if not settings.KAVENEGAR_API_KEY:
+            raise ImproperlyConfigured("KAVENEGAR_API_KEY is not set")
+        url = f"{settings.KAVENEGAR_URL.rstrip('/')}/v1/{settings.KAVENEGAR_API_KEY}/{method}"
         try:
             response = requests.post(url, data=data, timeout=settings.SMS_TIMEOUT_SECONDS)
         except requests.RequestException as exc:
@@ -94,6 +101,13 @@ def _backends() -> list:
         return [BACKENDS[name]() for name in names]
     except KeyError as exc:
         raise ImproperlyConfigured(f"Unknown SMS backend {exc.args[0]!r}") from None
+
+
+def ping_gateways() -> None:
+    """Ask each real gateway whether it takes messages; raises SMSError if one does not."""
+    for backend in _backends():
+        if hasattr(backend, "ping"):
+            backend.ping()
 
 
 def send_sms(*, to: str, text: str, purpose: str, code: str | None = None) -> None:

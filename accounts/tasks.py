@@ -26,3 +26,10 @@ def sms_code_deliver_task(user_id: int, purpose: str, context: str, text_args: d
     the gateway-down breaker, so the next request is told the SMS service is down)."""
     services.sms_code_deliver(user_id=user_id, purpose=purpose, context=context,
                               text_args=text_args)
+
+
+@shared_task(ignore_result=True)
+def sms_gateway_probe_task() -> None:
+    """A sign-in request for nobody we know asks the gateway instead of sending, so an
+    outage answers everyone alike (and takes the same path through the worker)."""
+    services.sms_gateway_probe()

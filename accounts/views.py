@@ -1,5 +1,7 @@
 """Sign-in pages: national code + mobile, the SMS code, then the membership to work as."""
 
+import sys
+
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.errors import DomainError, ServiceUnavailable
+from accounts.errors import DomainError, ServiceUnavailable, Throttled
 from accounts.forms import CodeForm, LoginForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import Role
@@ -41,6 +43,7 @@ def login_start(request):
     if request.user.is_authenticated and request.membership:
         return redirect("accounts:home")
     form = LoginForm(request.POST or None)
+    failed = None
     if request.method == "POST" and form.is_valid():
         try:
             services.otp_request(
@@ -52,14 +55,14 @@ def login_start(request):
             return render(request, "accounts/sms_down.html", {"message": exc.message}, status=503)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            failed = exc
         else:
             request.session[PENDING_KEY] = form.cleaned_data["national_code"]
             next_url = _safe_next(request, request.GET.get("next"))
             if next_url:
                 request.session[NEXT_KEY] = next_url
             return redirect("accounts:login_code")
-    status = 400 if form.errors else 200
-    return render(request, "accounts/login.html", {"form": form}, status=status)
+    return _form_page(request, "accounts/login.html", {"form": form}, failed)
 
 
 def login_code(request):
@@ -67,6 +70,7 @@ def login_code(request):
     if not national_code:
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
+    failed = None
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         try:
@@ -74,6 +78,7 @@ def login_code(request):
                                        code=form.cleaned_data["code"], ip=ip)
         except DomainError as exc:
             form.add_error("code", exc.message)
+            failed = exc
         else:
             next_url = request.session.get(NEXT_KEY)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -89,9 +94,18 @@ def login_code(request):
             if not memberships and user.is_staff:
                 return redirect("admin:index")
             return redirect("accounts:choose")
-    status = 400 if form.errors else 200
-    return render(request, "accounts/login_code.html",
-                  {"form": form, "national_code": national_code}, status=status)
+    return _form_page(request, "accounts/login_code.html",
+                      {"form": form, "national_code": national_code}, failed)
+
+
+def _form_page(request, template: str, context: dict, failed: DomainError | None):
+    """A sign-in form again: 400 for bad input, the error's own status (429 with
+    Retry-After when throttled)."""
+    status = failed.status if failed else (400 if context["form"].errors else 200)
+    response = render(request, template, context, status=status)
+    if isinstance(failed, Throttled):
+        response["Retry-After"] = str(failed.retry_after)
+    return response
 
 
 @login_required
@@ -140,6 +154,12 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """500, unless what failed is a dependency that is down: then 503 (config.faults)."""
+    from config import faults
+
+    what = faults.dependency_down(sys.exc_info()[1])
+    if what:
+        return faults.unavailable_response(request, what)
     return render(request, "500.html", status=500)
 
 

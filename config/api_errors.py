@@ -6,14 +6,21 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import DomainError
+from accounts.errors import DomainError, Throttled
+from config import faults
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": str(exc.message), "code": exc.code}
         body.update(exc.extra)
-        return Response(body, status=exc.status)
+        response = Response(body, status=exc.status)
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    what = faults.dependency_down(exc)
+    if what:
+        return faults.unavailable_response(context["request"], what)
     if isinstance(exc, exceptions.ParseError):
         code = exc.get_codes()
         if code in ("nested", "bad_text"):  # our parser's own, already in Persian

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.hostile.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,8 +112,14 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # a connection kept across requests is checked before reuse, so a restarted
+        # PostgreSQL costs one reconnect, not a 500
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+        "DB_CONNECT_TIMEOUT_SECONDS", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: serialise writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -126,6 +133,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "noskhe"),
+            # a Redis that is down fails fast (503), it never hangs a counter
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -207,9 +216,15 @@ OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 120)
 OTP_MAX_ATTEMPTS = envint("OTP_MAX_ATTEMPTS", 5)
 OTP_RESEND_SECONDS = envint("OTP_RESEND_SECONDS", 60)
 OTP_MAX_REQUESTS_PER_IP_PER_HOUR = envint("OTP_MAX_REQUESTS_PER_IP_PER_HOUR", 30)
+# Per national code and Iranian day, for sign-in and consent codes alike.
+OTP_MAX_CODES_PER_DAY = envint("OTP_MAX_CODES_PER_DAY", 10)
+OTP_MAX_FAILURES_PER_DAY = envint("OTP_MAX_FAILURES_PER_DAY", 20)
+CONSENT_MAX_REQUESTS_PER_DOCTOR_PER_DAY = envint("CONSENT_MAX_REQUESTS_PER_DOCTOR_PER_DAY", 60)
 # django-otp's exponential back-off between wrong tries (seconds × 2^(n-1)); 0 turns it off.
 OTP_SMS_THROTTLE_FACTOR = envint("OTP_SMS_THROTTLE_FACTOR", 0)
-TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+# Trusted reverse proxies in front of the web processes (0: clients connect directly).
+# TRUST_X_FORWARDED_FOR=1 is the older spelling of one hop.
+PROXY_HOPS = envint("PROXY_HOPS", 1 if envbool("TRUST_X_FORWARDED_FOR", False) else 0)
 CONSENT_GRANT_MINUTES = envint("CONSENT_GRANT_MINUTES", 30)
 API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", 12)
 

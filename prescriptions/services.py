@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import patients, throttle
+from accounts import otp_limits, patients, throttle
 from accounts import services as accounts_services
 from accounts import signing as accounts_signing
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Unverifiable
@@ -527,6 +527,11 @@ def prescription_cancel(*, doctor: Membership, prescription: Prescription) -> Pr
 
 # ---- history by consent (seed 004) ----
 
+def _consent_subject(owner, patient: Patient) -> str:
+    """Consent codes are capped per national code of the person whose phone gets them."""
+    return owner.national_code if owner is not None else f"patient:{patient.pk}"
+
+
 def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> None:
     """Text the patient a code; when they read it out, the doctor may see the history."""
     if doctor.role != Role.DOCTOR:
@@ -534,10 +539,14 @@ def consent_request(*, doctor: Membership, patient: Patient, ip: str | None) -> 
     owner = patient.user or (patient.mother.user if patient.mother else None)
     if owner is None or not owner.mobile:
         raise Conflict(_("برای این بیمار شماره همراهی ثبت نشده است."), code="no_mobile")
+    subject = _consent_subject(owner, patient)
+    otp_limits.check(purpose=SMSDevice.Purpose.CONSENT, subject=subject, asking=True)
     wait = throttle.start_cooldown(f"consent:cool:{doctor.pk}:{patient.pk}",
                                    seconds=settings.OTP_RESEND_SECONDS)
     if wait:
         raise accounts_services.resend_too_soon(wait)
+    otp_limits.doctor_consent_request(doctor.pk)
+    otp_limits.code_sent(purpose=SMSDevice.Purpose.CONSENT, subject=subject)
     accounts_services.sms_code_send(user=owner, purpose=SMSDevice.Purpose.CONSENT,
                                     context=f"m{doctor.pk}:p{patient.pk}",
                                     who=doctor.user.full_name)
@@ -551,10 +560,13 @@ def consent_verify(*, doctor: Membership, patient: Patient, code: object,
     owner = patient.user or (patient.mother.user if patient.mother else None)
     code_text = latin_digits(str(code or "")).strip()
     well_formed = code_text.isascii() and code_text.isdigit()
+    subject = _consent_subject(owner, patient)
+    otp_limits.check(purpose=SMSDevice.Purpose.CONSENT, subject=subject)
     ok = owner is not None and well_formed and accounts_services.sms_code_verify(
         user=owner, purpose=SMSDevice.Purpose.CONSENT, code=code_text,
         context=f"m{doctor.pk}:p{patient.pk}")
     if not ok:
+        otp_limits.failed(purpose=SMSDevice.Purpose.CONSENT, subject=subject)
         raise Invalid(_("کد نادرست است یا منقضی شده است."), code="invalid_code",
                       errors={"code": [_("کد نادرست است یا منقضی شده است.")]})
     grant = ConsentGrant.objects.create(

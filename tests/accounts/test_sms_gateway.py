@@ -148,3 +148,24 @@ def test_a_failed_send_leaves_no_usable_code(demo, gateway, client):
                 {"national_code": DEMO["doctor"][0], "mobile": DEMO["doctor"][1]},
                 content_type="application/json")
     assert SMSDevice.objects.get(user__national_code=DEMO["doctor"][0]).token is None
+
+
+def test_an_outage_answers_an_unknown_person_first_like_a_real_one(demo, gateway, client):
+    """Nobody holds this code, so nothing is sent: the gateway is asked all the same, and its
+    outage answers 503 exactly as it would for a real person (no enumeration by outage)."""
+    fake = gateway("error")
+    unknown = client.post("/api/v1/auth/otp/request",
+                          {"national_code": "0499370899", "mobile": "09121234567"},
+                          content_type="application/json")
+    assert unknown.status_code == 503
+    assert fake.requests[0][0] == "/v1/test-key/account/info.json"
+    assert "پیامک" in unknown.json()["detail"]
+
+
+def test_an_unknown_person_with_the_gateway_up_gets_202_and_no_sms(demo, gateway, client):
+    fake = gateway("ok")
+    response = client.post("/api/v1/auth/otp/request",
+                           {"national_code": "0499370899", "mobile": "09121234567"},
+                           content_type="application/json")
+    assert response.status_code == 202
+    assert [path for path, _form in fake.requests] == ["/v1/test-key/account/info.json"]

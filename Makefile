@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint worker beat bench migrate seed clean
+.PHONY: run serve test lint worker beat bench migrate seed clean
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,6 +21,9 @@ seed: migrate
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+serve: $(STAMP)
+	bin/serve
 
 test: $(STAMP)
 	mkdir -p var

@@ -4,12 +4,39 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# Tasks by kind of work; each kind has its own queue `<default queue>.<kind>`.
+KINDS = {
+    "accounts.tasks.": "sms",
+    "complaints.tasks.": "sms",
+    "claims.tasks.claims_": "claims",
+    "claims.tasks.invoice": "invoices",
+    "claims.tasks.invoices": "invoices",
+    "paper.tasks.": "pdf",
+}
+
+
+def route(name, args, kwargs, options, task=None, **kw):
+    for prefix, kind in KINDS.items():
+        if name.startswith(prefix):
+            return {"queue": f"{app.conf.task_default_queue}.{kind}"}
+    return None
+
+
+def queues(base: str | None = None) -> list[str]:
+    """Every queue a worker for all kinds of work listens to (`celery worker -Q …`)."""
+    base = base or app.conf.task_default_queue
+    return [base, *(f"{base}.{kind}" for kind in sorted(set(KINDS.values())))]
+
 
 app = Celery("noskhe")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A worker started without -Q consumes every kind; `-Q noskhe.claims` scales one apart.
+app.conf.task_queues = [Queue(name) for name in queues(os.environ.get("CELERY_QUEUE", "noskhe"))]
 
 # Periodic jobs, in one place (beat reads them; django-celery-beat can add more in the admin).
 app.conf.beat_schedule = {

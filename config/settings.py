@@ -75,7 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.observability.RequestMiddleware",
     "config.hostile.RejectNulMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,8 +120,19 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
-        "DB_CONNECT_TIMEOUT_SECONDS", 3)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["connect_timeout"] = envint("DB_CONNECT_TIMEOUT_SECONDS", 3)
+    # Behind PgBouncer in transaction pooling: no server-side cursors, no prepared
+    # statements (a transaction may land on another server connection each time).
+    if envbool("DB_PGBOUNCER", False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _options["prepare_threshold"] = None
+    # A pool per process (for threaded workers): at most DB_POOL_MAX_SIZE connections each,
+    # so processes × pool size bounds what PostgreSQL must accept.
+    if envint("DB_POOL_MAX_SIZE", 0):
+        _options["pool"] = {"min_size": 1, "max_size": envint("DB_POOL_MAX_SIZE", 0),
+                            "timeout": envint("DB_POOL_TIMEOUT_SECONDS", 5)}
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: serialise writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -156,7 +169,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Production: WhiteNoise serves `collectstatic`'s output, compressed, under hashed names
+# (cached for a year); development and tests read the source folders as they are.
+STATIC_MANIFEST = envbool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": (
+        "config.storage.StaticStorage" if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage")},
+}
+WHITENOISE_MAX_AGE = 31536000 if STATIC_MANIFEST else 0
 
 # Requests: bodies are small JSON documents; anything far larger is refused early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -190,7 +213,10 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "noskhe")
+# One queue per kind of work, so each scales apart: `<CELERY_QUEUE>` for the rest and
+# `<CELERY_QUEUE>.sms`, `.claims`, `.invoices`, `.pdf` (config/celery.py routes them).
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ROUTES = ("config.celery.route",)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -235,20 +261,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
+# One JSON object per line in production (python-json-logger), each with the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level"}},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
 }
 
+# Prometheus scrapes /metrics from these addresses, or with this bearer token.
+METRICS_ALLOWED_IPS = [ip.strip() for ip in
+                       os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 def envdays(name: str, default: str) -> dict[str, int]:
     """`drug=30,lab=90` -> {"drug": 30, "lab": 90} over the defaults; a bad value fails at

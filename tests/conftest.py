@@ -86,7 +86,7 @@ def worker_factory(transactional_db, settings, tmp_path):
     import sys
     import uuid
 
-    from config.celery import app
+    from config.celery import app, queues
 
     queue = f"noskhe-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
@@ -100,7 +100,8 @@ def worker_factory(transactional_db, settings, tmp_path):
         log = open(tmp_path / f"worker-{len(processes)}.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle", "-Q", queue, "-l", "info"],
+             "--without-gossip", "--without-mingle", "-Q", ",".join(queues(queue)),
+             "-l", "info"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         processes.append((process, log))

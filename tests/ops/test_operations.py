@@ -103,3 +103,32 @@ def test_database_down_before_any_view_is_a_persian_503_page(demo, monkeypatch):
     assert page.status_code == 503
     assert "سامانه موقتاً در دسترس نیست" in page.content.decode()
     assert page["Retry-After"]
+
+
+def test_each_kind_of_work_has_its_own_queue():
+    from config.celery import app, queues, route
+
+    base = app.conf.task_default_queue
+    assert route("accounts.tasks.sms_code_deliver_task", (), {}, {}) == {"queue": f"{base}.sms"}
+    assert route("claims.tasks.claims_job_run", (), {}, {}) == {"queue": f"{base}.claims"}
+    assert route("claims.tasks.invoices_month_end", (), {}, {}) == {"queue": f"{base}.invoices"}
+    assert route("prescriptions.tasks.prescriptions_expire", (), {}, {}) is None  # default
+    assert set(queues()) == {base, f"{base}.sms", f"{base}.claims", f"{base}.invoices",
+                             f"{base}.pdf"}
+    # a worker started without -Q consumes every one of them
+    assert {q.name for q in app.conf.task_queues} == set(queues())
+
+
+def test_answers_carry_a_request_id_and_private_ones_no_store(api_as, client):
+    api = api_as("pharmacy")
+    response = api.get("/api/v1/me", HTTP_X_REQUEST_ID="bad id with spaces")
+    assert len(response["X-Request-ID"]) == 32  # a malformed id is replaced, not echoed
+    assert response["Cache-Control"] == "no-store"
+    assert client.get("/healthz")["X-Request-ID"]
+
+
+def test_metrics_are_for_the_scraper_only(client, settings):
+    settings.METRICS_ALLOWED_IPS = []
+    settings.METRICS_TOKEN = "s3cret"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pharmacy",
     "paper",
     "complaints",
+    "fhir_r4",
     "demo",
 ]
 
@@ -353,6 +354,10 @@ def envmap(name: str) -> dict[str, str]:
         result[key.strip()] = value.strip().rstrip("/")
     return result
 
+
+# FHIR R4 (/fhir/r4/): identifier systems are URIs under this base (…/national-code,
+# …/tracking-code, …).
+FHIR_IDENTIFIER_BASE = os.environ.get("FHIR_IDENTIFIER_BASE", "https://noskhe.ir/fhir/sid")
 
 INSURER_API_URLS = envmap("INSURER_API_URLS")
 INSURER_TIMEOUT_SECONDS = envint("INSURER_TIMEOUT_SECONDS", 10)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("fhir/r4/", include("fhir_r4.urls")),
     path("", include("accounts.urls")),
     path("", include("prescriptions.urls")),
     path("", include("pharmacy.urls")),

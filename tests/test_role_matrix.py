@@ -48,6 +48,25 @@ ENDPOINTS = [
     ("my signing keys", "get", "/api/v1/me/keys", None, {"doctor", "cardiologist"}),
     ("register a signing key", "post", "/api/v1/me/keys", {"public_key": PUBLIC_KEY},
      {"doctor", "cardiologist"}),
+    # FHIR R4: a search answers every role that may read prescriptions (an empty Bundle for
+    # what it may not see); a read by id answers who may see that row (the counters have
+    # served theirs by the time these rows run).
+    ("fhir: drug orders by tracking code", "get", "/fhir/r4/MedicationRequest?identifier={drug}",
+     None, {"doctor", "cardiologist", "pharmacy", "lab", "imaging", "physio", "patient",
+            "patient2"}),
+    ("fhir: read a drug order", "get", "/fhir/r4/MedicationRequest/{drug_item}", None,
+     {"doctor", "pharmacy", "patient"}),
+    ("fhir: read a lab order", "get", "/fhir/r4/ServiceRequest/{lab_item}", None,
+     {"doctor", "lab", "patient"}),
+    ("fhir: patient by national code", "get",
+     f"/fhir/r4/Patient?identifier={DEMO['patient'][0]}", None,
+     {"doctor", "cardiologist", "pharmacy", "lab", "imaging", "physio", "patient",
+      "patient2"}),
+    ("fhir: dispenses", "get", "/fhir/r4/MedicationDispense", None,
+     {"pharmacy", "lab", "imaging", "physio", "patient", "patient2"}),
+    ("fhir: claims", "get", "/fhir/r4/Claim", None,
+     {"doctor", "cardiologist", "pharmacy", "lab", "imaging", "physio"}),
+    ("fhir: prescribers", "get", "/fhir/r4/Practitioner?identifier=110001", None, set(ROLES)),
 ]
 
 

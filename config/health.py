@@ -1,6 +1,7 @@
 """Liveness and readiness for load balancers and orchestrators (CONTRACT "FHIR R4 and
 operations"): /healthz answers while the process runs; /readyz asks the database, the cache
-and the broker, each with a short timeout, and answers 503 naming what is down."""
+and the broker, each with a short timeout, and answers 503 naming what is down (read
+replicas are listed too, but the primary serves when they are down)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,14 @@ def _broker() -> None:
 CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
 
 
+def _replicas() -> dict[str, str]:
+    """Each read replica's state ("ok", "lagging: 7.2s", "down: …"); informative only: the
+    primary serves reads while a replica is down, so it never makes the site unready."""
+    from config.db_router import replica_aliases, replica_check
+
+    return {alias: replica_check(alias).detail for alias in replica_aliases()}
+
+
 def _run(check) -> str:
     try:
         check()
@@ -59,6 +68,9 @@ def readyz(request):
     down = [name for name, state in body.items() if state != "ok"]
     if down:
         body["down"] = down
+    replicas = _replicas()
+    if replicas:
+        body["replicas"] = replicas
     response = JsonResponse(body, status=503 if down else 200)
     if down:
         response["Retry-After"] = "10"

@@ -75,15 +75,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
     "config.observability.RequestMiddleware",
-    "config.hostile.RejectNulMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.hostile.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.db_router.ReplicaReadsMiddleware",
     "accounts.middleware.ActiveMembershipMiddleware",
     "accounts.middleware.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,6 +139,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: serialise writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Read replicas (PostgreSQL streaming standbys): GET lookups, lists and reports read from
+# `replica0`, `replica1`, … (config/db_router.py), with the primary's connection settings.
+DATABASE_REPLICA_URLS = [url.strip() for url in
+                         os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()]
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = dj_database_url.parse(_url)
+    if not (_replica["ENGINE"] == DATABASES["default"]["ENGINE"]
+            == "django.db.backends.postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must be postgres:// URLs beside a "
+                                   "PostgreSQL DATABASE_URL")
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+        _replica[_key] = DATABASES["default"].get(_key, _replica.get(_key))
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}),
+                           **_replica.get("OPTIONS", {})}
+    # tests: a replica alias is the test database itself (none is created for it)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+# A person's reads go to the primary this long after they wrote; a replica lagging more is
+# skipped; one found down is not tried again for REPLICA_RETRY_SECONDS; each process checks
+# its replicas' lag every REPLICA_CHECK_SECONDS.
+REPLICA_STICKY_SECONDS = envint("REPLICA_STICKY_SECONDS", 5)
+REPLICA_MAX_LAG_SECONDS = envint("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_RETRY_SECONDS = envint("REPLICA_RETRY_SECONDS", 10)
+REPLICA_CHECK_SECONDS = envint("REPLICA_CHECK_SECONDS", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -213,11 +240,11 @@ SPECTACULAR_SETTINGS = {
 # Celery: unset broker means tasks run eagerly in the web process (development, tests).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "noskhe")
 # One queue per kind of work, so each scales apart: `<CELERY_QUEUE>` for the rest and
 # `<CELERY_QUEUE>.sms`, `.claims`, `.invoices`, `.pdf` (config/celery.py routes them).
-CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "noskhe")
 CELERY_TASK_ROUTES = ("config.celery.route",)
+CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -269,9 +296,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
 # One JSON object per line in production (python-json-logger), each with the request id.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
+LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
@@ -285,11 +312,11 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
                              "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
 }
-
 # Prometheus scrapes /metrics from these addresses, or with this bearer token.
 METRICS_ALLOWED_IPS = [ip.strip() for ip in
                        os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")]
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 
 def envdays(name: str, default: str) -> dict[str, int]:
     """`drug=30,lab=90` -> {"drug": 30, "lab": 90} over the defaults; a bad value fails at
@@ -328,6 +355,10 @@ PAPER_SYNC_MAX_DAYS = envint("PAPER_SYNC_MAX_DAYS", 7)
 # A facility that dispensed online this close to a "paper" service was not cut off.
 PAPER_ONLINE_WINDOW_MINUTES = envint("PAPER_ONLINE_WINDOW_MINUTES", 10)
 
+# FHIR R4 (/fhir/r4/): identifier systems are URIs under this base (…/national-code,
+# …/tracking-code, …).
+FHIR_IDENTIFIER_BASE = os.environ.get("FHIR_IDENTIFIER_BASE", "https://noskhe.ir/fhir/sid")
+
 # Claims and the insurer exchange (CONTRACT "Claims and invoices").
 # Facilities' passwords at insurers are encrypted with this Fernet key (urlsafe base64 of
 # 32 bytes); with DEBUG off it must be set.
@@ -354,10 +385,6 @@ def envmap(name: str) -> dict[str, str]:
         result[key.strip()] = value.strip().rstrip("/")
     return result
 
-
-# FHIR R4 (/fhir/r4/): identifier systems are URIs under this base (…/national-code,
-# …/tracking-code, …).
-FHIR_IDENTIFIER_BASE = os.environ.get("FHIR_IDENTIFIER_BASE", "https://noskhe.ir/fhir/sid")
 
 INSURER_API_URLS = envmap("INSURER_API_URLS")
 INSURER_TIMEOUT_SECONDS = envint("INSURER_TIMEOUT_SECONDS", 10)

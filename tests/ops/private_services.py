@@ -44,7 +44,12 @@ class PrivatePostgres:
     """initdb into a temporary folder, then `postgres` on a port of its own (as the
     `postgres` user when we are root: PostgreSQL refuses to run as root)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, standby_of: PrivatePostgres | None = None) -> None:
+        """A new cluster (initdb), or with `standby_of` a streaming standby of that running
+        instance: `pg_basebackup -R` copies it and writes `standby.signal` and
+        `primary_conninfo`, so once started it replays the primary's WAL as a hot standby.
+        (initdb's defaults already allow it: wal_level=replica, max_wal_senders=10, and
+        `-A trust` puts trusted `replication` lines for loopback in pg_hba.conf.)"""
         self.bin = postgres_bin()
         self.dir = Path(tempfile.mkdtemp(prefix="noskhe-pg-", dir="/tmp"))
         self.port = free_port()
@@ -54,6 +59,12 @@ class PrivatePostgres:
             account = pwd.getpwnam("postgres")
             os.chown(self.dir, account.pw_uid, account.pw_gid)
             self.as_user = {"user": account.pw_uid, "group": account.pw_gid}
+        if standby_of is not None:
+            subprocess.run([self.bin / "pg_basebackup", "-h", "127.0.0.1", "-p",
+                            str(standby_of.port), "-U", "postgres", "-D", self.dir / "data",
+                            "-R", "-X", "stream", "-c", "fast", "--no-sync"],
+                           check=True, capture_output=True, **self.as_user)
+            return
         subprocess.run([self.bin / "initdb", "-D", self.dir / "data", "-A", "trust", "-U",
                         "postgres", "--no-sync"], check=True, capture_output=True,
                        **self.as_user)
@@ -76,6 +87,12 @@ class PrivatePostgres:
                 return
             time.sleep(0.1)
         raise TimeoutError("private PostgreSQL did not become ready")
+
+    def sql(self, query: str, *, database: str = "noskhe") -> str:
+        """One statement through psql; its unaligned output, stripped."""
+        done = subprocess.run(["psql", f"postgres://postgres@127.0.0.1:{self.port}/{database}",
+                               "-XAtqc", query], check=True, capture_output=True, text=True)
+        return done.stdout.strip()
 
     def stop(self) -> None:
         """Fast shutdown of this instance only, by its PID (clients are cut off)."""

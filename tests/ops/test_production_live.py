@@ -46,17 +46,19 @@ def _env(tmp: Path, **extra: str) -> dict:
 @pytest.fixture(scope="module")
 def private_db(tmp_path_factory):
     pg = PrivatePostgres()
-    pg.start()
-    tmp = tmp_path_factory.mktemp("faults")
-    admin = pg.url.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin, "-qc", "create database noskhe"], check=True)
-    env = _env(tmp, DATABASE_URL=pg.url, DEBUG="1")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr[-2000:]
-    yield pg
-    pg.remove()
+    try:
+        pg.start()
+        tmp = tmp_path_factory.mktemp("faults")
+        admin = pg.url.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(["psql", admin, "-qc", "create database noskhe"], check=True)
+        env = _env(tmp, DATABASE_URL=pg.url, DEBUG="1")
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr[-2000:]
+        yield pg
+    finally:
+        pg.remove()  # stopped by its PID even when the set-up failed
 
 
 @pytest.fixture

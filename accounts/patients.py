@@ -147,6 +147,11 @@ def patient_find(value: object, *, field: str = "national_code") -> Patient:
     return patient
 
 
+def identifier_for_lookup(value: object, *, field: str = "national_code"):
+    """The typed identifier a lookup searches by (a blocked national code is refused)."""
+    return accounts_services.patient_identifier_clean(value, field=field)
+
+
 def patients_for_lookup(value: object, *, field: str = "national_code") -> list[Patient]:
     """The patient with this identifier and the newborns registered under them as mother:
     the counter types the mother's code for a baby that has none (§7-1 note 3)."""

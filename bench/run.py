@@ -26,8 +26,11 @@ os.environ.setdefault("SMS_OUTBOX", str(ROOT / "var" / "bench-outbox.jsonl"))
 
 import django  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+
 django.setup()
 
+import floors  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -88,6 +91,22 @@ def sign_in(national_code: str, mobile: str, facility: str | None = None) -> API
     return client
 
 
+def print_ratios(results: list[dict]) -> None:
+    rows = [r for r in results if "ratio" in r]
+    if not rows:
+        return
+    print(f"\nService layer against its SQL floor, same rows, same run (medians of "
+          f"{rows[0]['runs']} runs)\n")
+    print(f"{'path':58} {'service':>9} {'floor':>8} {'ratio':>7} {'target':>7}")
+    for row in rows:
+        target = row.get("target")
+        flag = "" if not target or row["ratio"] <= target else "  << over target"
+        print(f"{row['path']:58} {row['service_ms']:7} ms {row['floor_ms']:5} ms "
+              f"{row['ratio']:6}× {('≤ ' + str(target) + '×') if target else '':>7}{flag}")
+    print("floors: " + "; ".join(sorted({f"{r['path'].split(':')[0].strip()}: {r['floor']}"
+                                         for r in rows if ":" in r["path"]})))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
@@ -103,10 +122,11 @@ def main() -> None:
     print(f"\nNoskhe benchmark on {connection.vendor}, {args.runs} runs per path "
           f"(catalog {CATALOG_ROWS:,} drugs; target: every page under {TARGET_MS} ms)\n")
     print(f"{'path':58} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
-    for row in results:
+    for row in (r for r in results if "ratio" not in r):
         flag = "" if row["p95_ms"] <= TARGET_MS or row["runs"] == 1 else "  << over target"
         print(f"{row['path']:58} {row['p50_ms']:8} {row['p95_ms']:8} {row['max_ms']:8} "
               f"{row['queries']:8}{flag}")
+    print_ratios(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
 
@@ -183,6 +203,8 @@ def run(runs: int) -> list[dict]:
 
     results.append(measure("POST dispense (one pack, rules over profile)", dispense, runs))
     assert Visit.objects.count() == 1
+    floors.append_to(results, runs=runs, doctor=shafa, pharmacy_number="0034567895",
+                     reception_number="0023456787", patient_code="0022334459", items=items)
     results += paper_bench(runs, page, pharmacy, doctor)
     results += claims_bench(runs, counter)
     return results

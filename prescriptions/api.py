@@ -95,11 +95,13 @@ class PrescriptionsApi(APIView):
         if membership.is_fulfilment and not (identifier or tracking):
             raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
                           errors={"national_code": [_("لازم است.")]})
-        queryset = selectors.lookup(
-            identifier=identifier, tracking_code=tracking,
-            queryset=(selectors.open_for_fulfilment(membership) if membership.is_fulfilment
-                      else selectors.prescriptions_visible_to(membership)))
-        prescriptions = list(queryset[:selectors.LIST_LIMIT])
+        if membership.is_fulfilment:
+            prescriptions = selectors.counter_find(viewer=membership, identifier=identifier,
+                                                   tracking_code=tracking)
+        else:
+            prescriptions = list(selectors.lookup(
+                identifier=identifier, tracking_code=tracking,
+                queryset=selectors.prescriptions_visible_to(membership))[:selectors.LIST_LIMIT])
         audit.prescriptions_read(request, prescriptions,
                                  action=AccessLog.Action.PRESCRIPTION_LIST,
                                  target=tracking or "lookup")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, Membership, Patient, Specialty
 from prescriptions.dosage import Dose, Frequency, Timing
+from prescriptions.rule_version import RuleQuerySet
 
 
 class Kind(models.TextChoices):
@@ -355,6 +356,8 @@ class InsuranceRule(models.Model):
     message = models.CharField(_("پیام"), max_length=300, blank=True)
     active = models.BooleanField(_("فعال"), default=True)
 
+    objects = RuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("قاعده بیمه‌ای")
         verbose_name_plural = _("قواعد بیمه‌ای")
@@ -385,6 +388,8 @@ class InteractionRule(models.Model):
     message = models.CharField(_("پیام"), max_length=300)
     active = models.BooleanField(_("فعال"), default=True)
 
+    objects = RuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("تداخل دارویی")
         verbose_name_plural = _("تداخل‌های دارویی")
@@ -409,6 +414,8 @@ class ClinicalLimit(models.Model):
                              default=RuleLevel.WARNING)
     message = models.CharField(_("پیام"), max_length=300, blank=True)
     active = models.BooleanField(_("فعال"), default=True)
+
+    objects = RuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("محدودیت بالینی")

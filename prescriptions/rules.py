@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from accounts.jalali import fa_digits
 from accounts.models import Membership, Patient
 from prescriptions import money
@@ -130,19 +128,18 @@ class RuleBook:
     @classmethod
     def load(cls, item_ids, other_ids=()) -> RuleBook:
         """Rules for the new items, and interactions between them and `other_ids` (the
-        patient's current medicines)."""
-        ids = list(set(item_ids))
+        patient's current medicines). From the per-process cache (rule_cache): no query
+        once these items have been seen, until an admin changes a rule."""
+        from prescriptions import rule_cache
+
+        ids = set(item_ids)
         if not ids:
             return cls([], [], [])
-        every = list(set(ids) | set(other_ids))
-        return cls(
-            list(InsuranceRule.objects.filter(item_id__in=ids, active=True)),
-            list(InteractionRule.objects.filter(active=True)
-                 .filter(Q(item_a_id__in=ids, item_b_id__in=every)
-                         | Q(item_b_id__in=ids, item_a_id__in=every))
-                 .select_related("item_a", "item_b")),
-            list(ClinicalLimit.objects.filter(active=True, item_id__in=ids)),
-        )
+        every = ids | set(other_ids)
+        insurance, interactions, limits = rule_cache.rules_for(ids)
+        return cls(insurance,
+                   [r for r in interactions if r.item_a_id in every and r.item_b_id in every],
+                   limits)
 
     def insurance_for(self, scheme_id: int | None) -> dict[int, InsuranceRule]:
         """One rule per item: the scheme's own beats the all-schemes one."""

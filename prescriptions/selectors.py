@@ -10,10 +10,11 @@ from accounts import patients
 from accounts.errors import Forbidden, Invalid, NotFound
 from accounts.identity import db_id, latin_digits
 from accounts.models import Membership, Patient, Role
+from prescriptions import counter_read
 from prescriptions.medications import Medication, medication_profile
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
 
-LIST_LIMIT = 200
+LIST_LIMIT = counter_read.LIST_LIMIT
 
 
 def prescriptions_base() -> QuerySet[Prescription]:
@@ -86,7 +87,22 @@ def lookup(*, queryset: QuerySet[Prescription], identifier: object = None,
     return queryset.order_by("-created_at")
 
 
-def counter_lookup(*, viewer: Membership, query: str) -> QuerySet[Prescription]:
+def counter_find(*, viewer: Membership, identifier: object = None,
+                 tracking_code: object = None) -> list[Prescription]:
+    """The counter's lookup, shared by its page and the API: open prescriptions of its kind,
+    inside their window, for a patient (any identifier; a mother's code also finds her
+    newborns') and/or a tracking code, newest first, at most LIST_LIMIT. One hand-written
+    SQL query (prescriptions/counter_read.py): the site's hottest read."""
+    if not viewer.is_fulfilment:
+        return []
+    typed = (patients.identifier_for_lookup(identifier)
+             if identifier not in (None, "") else None)
+    code = tracking_code_clean(tracking_code) if tracking_code not in (None, "") else ""
+    return counter_read.open_for_counter(kind=viewer.kind_served, identifier=typed,
+                                         tracking_code=code)
+
+
+def counter_lookup(*, viewer: Membership, query: str) -> list[Prescription]:
     """What a pharmacy or paraclinic counter's one search box finds: open prescriptions of
     its kind for a patient identifier (digits) or a tracking code (anything else)."""
     text = latin_digits(str(query or "")).strip().replace(" ", "")
@@ -94,9 +110,8 @@ def counter_lookup(*, viewer: Membership, query: str) -> QuerySet[Prescription]:
     if not text:
         raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
                       errors={"national_code": [_("لازم است.")]})
-    return lookup(queryset=open_for_fulfilment(viewer),
-                  identifier=text if is_identifier else None,
-                  tracking_code=None if is_identifier else text)
+    return counter_find(viewer=viewer, identifier=text if is_identifier else None,
+                        tracking_code=None if is_identifier else text)
 
 
 def visits_base() -> QuerySet[Visit]:

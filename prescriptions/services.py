@@ -305,8 +305,11 @@ def _require_prescriber(doctor: Membership) -> None:
     prescribing: a suspension or expiry stops every site at once."""
     if doctor.role != Role.DOCTOR:
         raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
-    practitioner = (Practitioner.objects.filter(pk=doctor.practitioner_id).first()
-                    if doctor.practitioner_id else None)
+    # the record loaded with the membership for this request, else read now
+    cached = Membership.practitioner.field
+    practitioner = cached.get_cached_value(doctor) if cached.is_cached(doctor) else None
+    if practitioner is None and doctor.practitioner_id:
+        practitioner = Practitioner.objects.filter(pk=doctor.practitioner_id).first()
     problem = (practitioner.licence_problem(timezone.localdate()) if practitioner
                else _("برای این عضویت پروانه تجویزگر ثبت نشده است."))
     if problem:

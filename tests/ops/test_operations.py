@@ -81,8 +81,7 @@ def test_database_down_in_an_api_view_is_503_json(api_as, monkeypatch):
     from prescriptions import api as prescriptions_api
 
     api = api_as("pharmacy")
-    monkeypatch.setattr(prescriptions_api.selectors, "counter_lookup", _database_down)
-    monkeypatch.setattr(prescriptions_api.selectors, "lookup", _database_down)
+    monkeypatch.setattr(prescriptions_api.selectors, "counter_find", _database_down)
     response = api.get("/api/v1/prescriptions", {"national_code": DEMO["patient"][0]})
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable" and response.json()["down"] == "database"

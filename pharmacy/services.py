@@ -182,7 +182,8 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         eligibility = eligibility_on(prescription.patient, day)
     if profile is None:
         profile = (medication_profile(prescription.patient, day=day,
-                                      exclude_prescription_id=prescription.pk)
+                                      exclude_prescription_id=prescription.pk,
+                                      known={i.catalog_item_id: i.catalog_item for i in items})
                    if prescription.kind == Kind.DRUG else [])
     scheme_id = eligibility.scheme.pk if eligibility else None
     share = eligibility.patient_share_percent if eligibility else 100
@@ -286,16 +287,37 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     if evaluation.has_warnings and acknowledgement.required and not acknowledgement.given:
         raise RulesRejected(_("هشدارهای این نسخه را بخوانید و تأیید کنید."),
                             code="rules_warning", rule_results=evaluation.result_dicts())
-    # The pharmacy encounter's own HID, from the eligibility check of this day.
+    new_lines = []
+    for line in lines:
+        item = items[line.item_id]
+        line_price = priced.by_item[line.item_id]
+        split = money.split(unit_price=item.catalog_item.unit_price, quantity=line.quantity,
+                            patient_share_percent=line_price.patient_share_percent,
+                            covered=line_price.covered,
+                            supplementary_percent=line_price.supplementary_percent)
+        new_lines.append(DispenseLine(item=item, quantity=line.quantity, uid=line.uid,
+                                      unit_price=item.catalog_item.unit_price,
+                                      **split.as_dict()))
+    totals = money.total_of(money.Split(n.total, n.insurer_share, n.patient_share,
+                                        n.supplementary_share) for n in new_lines)
+    # Under the row lock nobody else moves these counters: what is left is known here.
+    fully = all(i.dispensed_quantity + wanted.get(i.pk, 0) >= i.quantity
+                for i in items.values())
+    status_after = (Prescription.Status.DISPENSED if fully
+                    else Prescription.Status.PARTIALLY_DISPENSED)
+    # The pharmacy encounter's own HID, from the eligibility check of this day; the
+    # dispense is written once, whole.
     supplementary = priced.supplementary
+    now = timezone.now()
     dispense = Dispense.objects.create(
         hid=new_hid(), prescription=locked, facility_id=membership.facility_id,
         membership=membership, idempotency_key=key, scheme_id=priced.scheme_id,
         patient_share_percent=priced.patient_share_percent, supplementary_scheme=supplementary,
         supplementary_percent=supplementary.supplementary_percent if supplementary else 0,
-        status_after=locked.status,
-        started_at=started_at or timezone.now(), rule_results=evaluation.result_dicts(),
-        paper=paper,
+        status_after=status_after, started_at=started_at or now, ended_at=now,
+        total=totals.total, insurer_share=totals.insurer_share,
+        supplementary_share=totals.supplementary_share, patient_share=totals.patient_share,
+        rule_results=evaluation.result_dicts(), paper=paper,
         rules_tracking_id=rules.new_rules_tracking_id(),
         warnings_acknowledged=acknowledgement.given and evaluation.has_warnings,
         payment_method=payment.method if payment else "",
@@ -308,34 +330,11 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         ).update(dispensed_quantity=F("dispensed_quantity") + quantity)
         if not moved:
             raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense")
-    new_lines = []
-    for line in lines:
-        item = items[line.item_id]
-        line_price = priced.by_item[line.item_id]
-        split = money.split(unit_price=item.catalog_item.unit_price, quantity=line.quantity,
-                            patient_share_percent=line_price.patient_share_percent,
-                            covered=line_price.covered,
-                            supplementary_percent=line_price.supplementary_percent)
-        new_lines.append(DispenseLine(
-            dispense=dispense, item=item, quantity=line.quantity, uid=line.uid,
-            unit_price=item.catalog_item.unit_price, **split.as_dict()))
+    for new_line in new_lines:
+        new_line.dispense = dispense
     DispenseLine.objects.bulk_create(new_lines)
-    totals = money.total_of(money.Split(n.total, n.insurer_share, n.patient_share,
-                                        n.supplementary_share) for n in new_lines)
-    # Under the row lock nobody else moves these counters: what is left is known here.
-    fully = all(i.dispensed_quantity + wanted.get(i.pk, 0) >= i.quantity
-                for i in items.values())
-    locked.status = (Prescription.Status.DISPENSED if fully
-                     else Prescription.Status.PARTIALLY_DISPENSED)
-    locked.updated_at = timezone.now()
+    locked.status, locked.updated_at = status_after, now
     locked.save(update_fields=["status", "updated_at"])
-    dispense.status_after = locked.status
-    dispense.total, dispense.insurer_share = totals.total, totals.insurer_share
-    dispense.supplementary_share = totals.supplementary_share
-    dispense.patient_share = totals.patient_share
-    dispense.ended_at = timezone.now()
-    dispense.save(update_fields=["status_after", "total", "insurer_share",
-                                 "supplementary_share", "patient_share", "ended_at"])
     claims_services.claims_record(
         event=claims_services.EventIn(
             source=f"dispense:{dispense.pk}", facility=membership.facility,

@@ -91,7 +91,8 @@ def _entry(row: dict, item: CatalogItem, source: str, on: dt.date, until: dt.dat
 
 
 def medication_profiles(patient_ids, *, day: dt.date | None = None,
-                        exclude_prescription_id: int | None = None
+                        exclude_prescription_id: int | None = None,
+                        known: dict[int, CatalogItem] | None = None
                         ) -> dict[int, list[Medication]]:
     """Current medicines per patient, newest first; the prescription being written, edited
     or dispensed is left out (its own items are the new ones). Three queries."""
@@ -111,7 +112,10 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
                      .annotate(last_given=Max("dispense_lines__dispense__ended_at"))
                      .filter(last_given__gte=horizon).order_by("-last_given")
                      .values(*FIELDS, "last_given")[:PROFILE_LIMIT])
-    catalog = CatalogItem.objects.in_bulk({r["catalog_item_id"] for r in prescribed + dispensed})
+    wanted = {r["catalog_item_id"] for r in prescribed + dispensed}
+    catalog = {pk: item for pk, item in (known or {}).items() if pk in wanted}
+    if wanted - catalog.keys():  # the catalog items not already in hand (the new lines')
+        catalog.update(CatalogItem.objects.in_bulk(wanted - catalog.keys()))
     for row in prescribed:
         profiles[row["prescription__patient_id"]].append(_entry(
             row, catalog[row["catalog_item_id"]], Source.PRESCRIBED,
@@ -133,9 +137,11 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
 
 
 def medication_profile(patient: Patient, *, day: dt.date | None = None,
-                       exclude_prescription_id: int | None = None) -> list[Medication]:
+                       exclude_prescription_id: int | None = None,
+                       known: dict[int, CatalogItem] | None = None) -> list[Medication]:
     return medication_profiles([patient.pk], day=day,
-                               exclude_prescription_id=exclude_prescription_id)[patient.pk]
+                               exclude_prescription_id=exclude_prescription_id,
+                               known=known)[patient.pk]
 
 
 def safety_check_log(*, membership: Membership, patient: Patient,

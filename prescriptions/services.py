@@ -278,7 +278,8 @@ def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput], day: 
               ) -> rules.Evaluation:
     """Both engines over the new items; drugs also against the patient's current medicines
     from every prescriber (no consent needed: a safety check, logged as such)."""
-    profile = (medication_profile(visit.patient, day=day, exclude_prescription_id=editing)
+    profile = (medication_profile(visit.patient, day=day, exclude_prescription_id=editing,
+                                  known={i.item.pk: i.item for i in items})
                if kind == Kind.DRUG else [])
     safety_check_log(membership=doctor, patient=visit.patient, profile=profile, dedupe=preview)
     return rules.evaluate(
@@ -387,30 +388,33 @@ def prescription_create(
     today = timezone.localdate()
     evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today, kind=kind)
     _approve(evaluation, bool(override_warnings))
-    with transaction.atomic():
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    prescription = Prescription.objects.create(
-                        tracking_code=new_tracking_code(), visit=visit, patient=visit.patient,
-                        doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
-                        hid=visit.hid, scheme_id=visit.scheme_id,
-                        patient_share_percent=visit.patient_share_percent,
-                        supplementary_scheme_id=visit.supplementary_scheme_id,
-                        supplementary_percent=visit.supplementary_percent,
-                        **evaluation.totals.as_dict(), rule_results=evaluation.result_dicts(),
-                        warnings_overridden=bool(override_warnings) and evaluation.has_warnings,
-                        rules_tracking_id=rules.new_rules_tracking_id(),
-                        valid_until=_valid_until(kind, today), **signed,
-                    )
-                break
-            except IntegrityError:  # tracking code clash: draw again
-                continue
-        else:
-            raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
-        _write_items(prescription, cleaned, evaluation)
-        _snapshot(prescription, cleaned, evaluation, doctor)
-        visit_start(visit=visit)
+    # One transaction, no savepoint: a tracking code that clashes (one in 2^50) rolls the
+    # whole write back and it is drawn again.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                prescription = Prescription.objects.create(
+                    tracking_code=new_tracking_code(), visit=visit, patient=visit.patient,
+                    doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
+                    hid=visit.hid, scheme_id=visit.scheme_id,
+                    patient_share_percent=visit.patient_share_percent,
+                    supplementary_scheme_id=visit.supplementary_scheme_id,
+                    supplementary_percent=visit.supplementary_percent,
+                    **evaluation.totals.as_dict(), rule_results=evaluation.result_dicts(),
+                    warnings_overridden=bool(override_warnings) and evaluation.has_warnings,
+                    rules_tracking_id=rules.new_rules_tracking_id(),
+                    valid_until=_valid_until(kind, today), **signed,
+                )
+                _write_items(prescription, cleaned, evaluation)
+                _snapshot(prescription, cleaned, evaluation, doctor)
+                if visit.status == Visit.Status.WAITING:
+                    visit_start(visit=visit)
+            break
+        except IntegrityError as exc:
+            if "tracking_code" not in str(exc):
+                raise
+    else:
+        raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
     return prescription
 
 

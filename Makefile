@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint worker beat bench migrate seed clean
+.PHONY: run serve test lint worker beat bench bench-load migrate seed clean
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -40,6 +40,9 @@ beat: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

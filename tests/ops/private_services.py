@@ -126,3 +126,16 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         wait_port(self.port, up=False)
+
+
+def server_env(tmp: Path, **extra: str) -> dict:
+    """The environment of a production-like server under test: DEBUG off, throwaway keys,
+    plain http, SMS to an outbox in `tmp`, tasks eager; `extra` wins."""
+    from cryptography.fernet import Fernet
+
+    return {**os.environ, "DEBUG": "0", "SECRET_KEY": "test-" + "k" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1", "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            "STATIC_MANIFEST": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
+            "SMS_BACKEND": "outbox", "SMS_OUTBOX": str(tmp / "outbox.jsonl"),
+            "PAPER_SIGNING_KEY": "", "CELERY_BROKER_URL": "", "LOG_LEVEL": "error",
+            "DB_CONNECT_TIMEOUT_SECONDS": "1", **extra}

@@ -6,16 +6,15 @@ private instances on ports of their own, stopped by PID; the shared ones are nev
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
 from tests.conftest import DEMO
 from tests.ops.private_services import (
@@ -23,6 +22,7 @@ from tests.ops.private_services import (
     PrivateRedis,
     free_port,
     postgres_bin,
+    server_env,
     wait_port,
 )
 
@@ -35,12 +35,7 @@ pytestmark = [
 
 
 def _env(tmp: Path, **extra: str) -> dict:
-    return {**os.environ, "DEBUG": "0", "SECRET_KEY": "test-" + "k" * 40,
-            "ALLOWED_HOSTS": "127.0.0.1", "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            "STATIC_MANIFEST": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-            "SMS_BACKEND": "outbox", "SMS_OUTBOX": str(tmp / "outbox.jsonl"),
-            "PAPER_SIGNING_KEY": "", "CELERY_BROKER_URL": "", "LOG_LEVEL": "error",
-            "DB_CONNECT_TIMEOUT_SECONDS": "1", **extra}
+    return server_env(tmp, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +63,8 @@ def server(tmp_path):
 
     def serve(**extra: str) -> str:
         port = free_port()
+        # a cache of its own in the shared Redis: no cooldown or counter of another server
+        extra.setdefault("CACHE_KEY_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
         env = _env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", **extra)
         process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                                     "config/gunicorn.py", "config.wsgi"], cwd=ROOT, env=env,

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import connections
@@ -27,7 +26,13 @@ from accounts.models import ApiToken
 from config.db_router import ReplicaRouter, replica_reads
 from prescriptions.models import Prescription
 from tests.conftest import DEMO
-from tests.ops.private_services import PrivatePostgres, free_port, postgres_bin, wait_port
+from tests.ops.private_services import (
+    PrivatePostgres,
+    free_port,
+    postgres_bin,
+    server_env,
+    wait_port,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9"
@@ -54,12 +59,7 @@ print(json.dumps(keys))
 
 
 def _env(tmp: Path, **extra: str) -> dict:
-    return {**os.environ, "DEBUG": "0", "SECRET_KEY": "test-" + "k" * 40,
-            "ALLOWED_HOSTS": "127.0.0.1", "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            "STATIC_MANIFEST": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-            "SMS_BACKEND": "outbox", "SMS_OUTBOX": str(tmp / "outbox.jsonl"),
-            "PAPER_SIGNING_KEY": "", "CELERY_BROKER_URL": "", "LOG_LEVEL": "warning",
-            "DB_CONNECT_TIMEOUT_SECONDS": "1", "REDIS_URL": REDIS_URL, **extra}
+    return server_env(tmp, LOG_LEVEL="warning", REDIS_URL=REDIS_URL, **extra)
 
 
 @pytest.fixture(scope="module")

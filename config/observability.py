@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseForbidden
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 PRIVATE_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
+RETRY_AFTER_DEFAULT = 60
 
 
 class RequestIdFilter(logging.Filter):
@@ -64,6 +65,9 @@ class RequestMiddleware:
         _metrics().labels(view, request.method, str(response.status_code)).observe(
             time.perf_counter() - started)
         response["X-Request-ID"] = rid
+        if response.status_code == 429:
+            # a page that answers 429 from a domain error without saying when: a minute
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_DEFAULT))
         if not request.path.startswith(PRIVATE_PREFIXES):
             # patient data must not sit in a shared cache or the browser's back/forward store
             response.headers.setdefault("Cache-Control", "no-store")

@@ -15,7 +15,6 @@ POLICY = "; ".join([
 ])
 # The interactive API docs (drf-spectacular's Swagger page) boot with an inline script.
 EXEMPT_PREFIXES = ("/api/docs/",)
-RETRY_AFTER_DEFAULT = 60
 
 
 class ContentSecurityPolicyMiddleware:
@@ -26,7 +25,4 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if not request.path.startswith(EXEMPT_PREFIXES):
             response.headers.setdefault("Content-Security-Policy", POLICY)
-        if response.status_code == 429:
-            # pages that answer 429 themselves (sign-in forms): the header all the same
-            response.headers.setdefault("Retry-After", str(RETRY_AFTER_DEFAULT))
         return response

@@ -20,6 +20,7 @@ from prescriptions.models import ClinicalLimit, InsuranceRule, InteractionRule
 MAX_ITEMS = 20_000  # items kept per process before the copy starts afresh
 
 _lock = threading.Lock()
+TABLES = ("insurance", "interactions", "limits")
 _state: dict = {"version": None, "insurance": {}, "interactions": {}, "limits": {}}
 
 
@@ -48,20 +49,18 @@ def rules_for(item_ids) -> tuple[list[InsuranceRule], list[InteractionRule],
     with _lock:
         if _state["version"] != seen_version or len(_state["insurance"]) > MAX_ITEMS:
             _state.update(version=seen_version, insurance={}, interactions={}, limits={})
-        missing = [i for i in ids if i not in _state["insurance"]]
+        # a snapshot: another thread may start the copy afresh while this one reads
+        known = {table: {i: _state[table][i] for i in ids if i in _state[table]}
+                 for table in TABLES}
+    missing = [i for i in ids if i not in known["insurance"]]
     if missing:
-        insurance, interactions, limits = _load(missing)
+        fresh = dict(zip(TABLES, _load(missing), strict=True))
         with _lock:
             if _state["version"] == seen_version:
-                _state["insurance"].update(insurance)
-                _state["interactions"].update(interactions)
-                _state["limits"].update(limits)
-    else:
-        insurance = interactions = limits = {}
-    with _lock:
-        def pick(table: str, fresh: dict):
-            return [r for i in ids for r in (fresh.get(i) if i in fresh
-                                             else _state[table].get(i, []))]
-        chosen_interactions = {r.pk: r for r in pick("interactions", interactions)}
-        return (pick("insurance", insurance), list(chosen_interactions.values()),
-                pick("limits", limits))
+                for table in TABLES:
+                    _state[table].update(fresh[table])
+        for table in TABLES:
+            known[table].update(fresh[table])
+    interactions = {rule.pk: rule for i in ids for rule in known["interactions"][i]}
+    return ([rule for i in ids for rule in known["insurance"][i]], list(interactions.values()),
+            [rule for i in ids for rule in known["limits"][i]])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from accounts.jalali import fa_digits
 from accounts.models import Membership, Patient
-from prescriptions import money
+from prescriptions import money, rule_cache
 from prescriptions.medications import Medication
 from prescriptions.models import (
     CatalogItem,
@@ -130,8 +130,6 @@ class RuleBook:
         """Rules for the new items, and interactions between them and `other_ids` (the
         patient's current medicines). From the per-process cache (rule_cache): no query
         once these items have been seen, until an admin changes a rule."""
-        from prescriptions import rule_cache
-
         ids = set(item_ids)
         if not ids:
             return cls([], [], [])

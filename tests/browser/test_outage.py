@@ -49,12 +49,13 @@ def test_serving_from_paper_offline_and_syncing_back(page, live_demo, outbox):
     page.wait_for_url("**/fulfil/offline/")
     expect(page.get_by_test_id("connection")).to_contain_text("برقرار")
     # the service worker has taken the page and the site's keys into its cache
-    page.wait_for_function("navigator.serviceWorker.controller !== null || "
+    # functions, not expressions: polling a string expression means eval, which the CSP refuses
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null || "
                            "navigator.serviceWorker.ready.then(() => true)")
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("localStorage.getItem('noskhe-paper-keys') !== null")
+    page.wait_for_function("() => localStorage.getItem('noskhe-paper-keys') !== null")
     page.reload()  # now controlled by the worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     page.context.set_offline(True)
     page.reload()  # served from the worker's cache with no network at all

@@ -110,11 +110,13 @@ def access_log_record(
     national_code: str = "",
     target: str = "",
     ip: str | None = None,
+    actor_id: int | None = None,
 ) -> AccessLog:
-    """The one way anything is written to the access log."""
+    """The one way anything is written to the access log (`actor_id` when only the id is
+    in hand: no read of the user to write the row)."""
     return AccessLog.objects.create(
         action=action,
-        actor=actor,
+        actor_id=actor.pk if actor is not None else actor_id,
         membership=membership,
         patient=patient,
         national_code=national_code or (patient.identifier_value if patient else ""),

@@ -67,14 +67,14 @@ def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Schem
                   lines: list[LineIn]) -> list[Claim]:
     """One claim per insurer for the event: the basic scheme's for the insurer shares and,
     when the patient has a supplementary cover with something to pay, the supplementary
-    scheme's. Nothing for the uninsured. Called inside the event's own transaction: two
-    INSERTs per claim, whatever the number of lines."""
-    claims = []
+    scheme's. Nothing for the uninsured. Called inside the event's own transaction: one
+    INSERT for the claims and one for their lines, whatever their number."""
+    claims, payers = [], []
     for payer, field in ((scheme, "insurer_share"), (supplementary, "supplementary_share")):
         amount = sum(getattr(line, field) for line in lines)
         if payer is None or not lines or (field == "supplementary_share" and not amount):
             continue
-        claim = Claim.objects.create(
+        claims.append(Claim(
             facility=event.facility, scheme=payer, patient=event.patient,
             source=f"{event.source}:{payer.code}", tracking_code=event.tracking_code,
             hid=event.hid, service_date=event.service_date,
@@ -85,16 +85,19 @@ def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Schem
             total=sum(line.total for line in lines),
             insurer_share=sum(line.insurer_share for line in lines),
             supplementary_share=sum(line.supplementary_share for line in lines),
-            patient_share=sum(line.patient_share for line in lines), amount=amount)
-        ClaimLine.objects.bulk_create(
-            ClaimLine(claim=claim, item_id=line.item_id, source=f"{line.source}:{payer.code}",
-                      code=line.code, quantity=line.quantity, unit_price=line.unit_price,
-                      total=line.total, insurer_share=line.insurer_share,
-                      supplementary_share=line.supplementary_share,
-                      patient_share=line.patient_share, amount=getattr(line, field),
-                      uid=line.uid, tracked=line.tracked)
-            for line in lines)
-        claims.append(claim)
+            patient_share=sum(line.patient_share for line in lines), amount=amount))
+        payers.append((payer, field))
+    if not claims:
+        return []
+    Claim.objects.bulk_create(claims)
+    ClaimLine.objects.bulk_create(
+        ClaimLine(claim=claim, item_id=line.item_id, source=f"{line.source}:{payer.code}",
+                  code=line.code, quantity=line.quantity, unit_price=line.unit_price,
+                  total=line.total, insurer_share=line.insurer_share,
+                  supplementary_share=line.supplementary_share,
+                  patient_share=line.patient_share, amount=getattr(line, field),
+                  uid=line.uid, tracked=line.tracked)
+        for claim, (payer, field) in zip(claims, payers, strict=True) for line in lines)
     return claims
 
 

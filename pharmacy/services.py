@@ -114,7 +114,7 @@ def lines_clean(raw: object, *, kind: str) -> list[LineInput]:
 
 
 def _packs_check(lines: list[LineInput], items: dict[int, PrescriptionItem]) -> None:
-    """Before anything is locked: every line of a tracked drug is one pack with its code."""
+    """Every line of a tracked drug is one pack with its code (checked on the locked rows)."""
     errors = {}
     for index, line in enumerate(lines):
         item = items.get(line.item_id)
@@ -256,6 +256,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     if locked.visit.hid != locked.hid:
         raise Conflict(_("شناسه شباد نسخه معتبر نیست."), code="hid")
     items = {i.pk: i for i in locked.items.select_related("catalog_item")}
+    _packs_check(lines, items)
     if paper:  # priced as on the day it was given (in memory only; the catalog is untouched)
         day_prices = catalog.prices_on((i.catalog_item_id for i in items.values()), today)
         for item in items.values():
@@ -376,7 +377,6 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
     """
     check_fulfiller(membership, prescription)
     cleaned = lines_clean(lines, kind=prescription.kind)
-    _packs_check(cleaned, {i.pk: i for i in prescription.items.all()})
     paid = payment_clean(payment)
     key = str(idempotency_key or "").strip()[:64]
     started = started_at_clean(started_at, paper=paper)

@@ -39,6 +39,13 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def column_converters(field, alias: str) -> list:
+    """(converter, column) pairs the ORM would apply to this field's value read raw."""
+    column = field.get_col(alias)
+    return [(convert, column) for convert in
+            connection.ops.get_db_converters(column) + field.get_db_converters(connection)]
+
+
 @cache
 def _columns() -> tuple[str, dict[str, list[str]], dict[str, slice], dict[str, list]]:
     """The SELECT list, and per table: attribute names, its slice of a row, and the
@@ -51,11 +58,9 @@ def _columns() -> tuple[str, dict[str, list[str]], dict[str, slice], dict[str, l
         slices[alias] = slice(start, start + len(fields))
         converters[alias] = []
         for position, field in enumerate(fields):
-            column = field.get_col(alias)
-            found = (connection.ops.get_db_converters(column)
-                     + field.get_db_converters(connection))
+            found = column_converters(field, alias)
             if found:
-                converters[alias].append((position, found, column))
+                converters[alias].append((position, found))
         start += len(fields)
     return ", ".join(select), attnames, slices, converters
 
@@ -106,8 +111,8 @@ def _instance(model, alias: str, row, shared: dict | None = None):
         return shared[(model, values[0])]
     if converters[alias]:
         values = list(values)
-        for position, functions, column in converters[alias]:
-            for convert in functions:
+        for position, functions in converters[alias]:
+            for convert, column in functions:
                 values[position] = convert(values[position], column, connection)
     if shared is not None:
         key = (model, values[0])

@@ -4,29 +4,32 @@ items against, at prescribing and again at dispensing (seed 002 §8-7).
 A drug is current while it is on an open prescription from any prescriber (inside its
 validity window), or, once dispensed, while the dispensed quantity lasts: quantity ÷ the
 daily dose, or the item's default days of supply. Cancelled prescriptions and expired ones
-with nothing dispensed are ignored. Two queries whatever the number of medicines.
+with nothing dispensed are ignored. One query whatever the number of medicines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db import connection
 from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.jalali import jalali_date
-from accounts.models import AccessLog, Membership, Patient
+from accounts.models import AccessLog, Facility, Membership, Patient, User
+from prescriptions.counter_read import column_converters
 from prescriptions.dosage import PER_DAY, days_of_supply
 from prescriptions.models import CatalogItem, Kind, Prescription, PrescriptionItem
 
-# Per query: a profile of hundreds of medicines still costs two bounded queries.
+# Per list: a profile of hundreds of medicines still costs one bounded query.
 PROFILE_LIMIT = 300
+ROW_LIMIT = 3 * PROFILE_LIMIT
 # How far back a dispense can still be in use (the longest supply considered).
 SUPPLY_HORIZON_DAYS = 400
 
@@ -63,31 +66,82 @@ class Medication:
                 "date": self.on.isoformat()}
 
 
-FIELDS = ("catalog_item_id", "quantity", "dispensed_quantity", "dosage", "dose_amount",
-          "dose_frequency", "prescription_id", "prescription__patient_id",
-          "prescription__created_at", "prescription__valid_until",
-          "prescription__tracking_code", "prescription__doctor__user__first_name",
-          "prescription__doctor__user__last_name", "prescription__facility__name")
+# (alias, model, field): the columns of a profile row, in the SELECT's order
+COLUMNS = (
+    ("i", PrescriptionItem, "catalog_item"), ("i", PrescriptionItem, "quantity"),
+    ("i", PrescriptionItem, "dispensed_quantity"), ("i", PrescriptionItem, "dosage"),
+    ("i", PrescriptionItem, "dose_amount"), ("i", PrescriptionItem, "dose_frequency"),
+    ("i", PrescriptionItem, "prescription"), ("p", Prescription, "patient"),
+    ("p", Prescription, "created_at"), ("p", Prescription, "valid_until"),
+    ("p", Prescription, "tracking_code"), ("u", User, "first_name"), ("u", User, "last_name"),
+    ("f", Facility, "name"),
+)
+Row = namedtuple("Row", [model._meta.get_field(name).attname for _a, model, name in COLUMNS]
+                 + ["open_now", "last_given"])
 
 
-def _rows(patient_ids, exclude_prescription_id):
-    """Plain rows, not model instances: a profile of hundreds stays cheap to build."""
-    items = PrescriptionItem.objects.filter(prescription__patient_id__in=list(patient_ids),
-                                            prescription__kind=Kind.DRUG)
+@functools.cache
+def _sql(patients: int, excluding: bool) -> tuple[str, list]:
+    """One hand-written query for the profile of `patients` patients: every drug item that
+    is open now, or was dispensed from a prescription still valid inside the supply horizon
+    (a dispense needs a valid prescription), with the time it was last given. No ORM
+    compilation on the prescribing and dispensing paths; the converters the ORM would apply
+    (SQLite's dates and decimals) come with it."""
+    q = connection.ops.quote_name
+    # the dispensing tables, through the relation (prescriptions imports no pharmacy module)
+    line_model = PrescriptionItem._meta.get_field("dispense_lines").related_model
+    dispense_model = line_model._meta.get_field("dispense").related_model
+    table = {alias: q(model._meta.db_table) for alias, model, _name in COLUMNS}
+    select = [f"{alias}.{q(model._meta.get_field(name).column)}" for alias, model, name in COLUMNS]
+    converters = [column_converters(model._meta.get_field(name), alias)
+                  for alias, model, name in COLUMNS]
+    converters += [[], column_converters(dispense_model._meta.get_field("ended_at"), "d")]
+    open_now = "(p.status IN (%s, %s) AND p.valid_until >= %s)"
+    given = (f"SELECT MAX(d.{q('ended_at')}) FROM {q(line_model._meta.db_table)} l "  # noqa: S608
+             f"JOIN {q(dispense_model._meta.db_table)} d ON d.id = l.dispense_id "
+             "WHERE l.item_id = i.id")
+    ids = ", ".join(["%s"] * patients)
+    sql = (f"SELECT {', '.join(select)}, CASE WHEN {open_now} THEN 1 ELSE 0 END, "  # noqa: S608
+           f"CASE WHEN i.dispensed_quantity > 0 THEN ({given}) END "
+           f"FROM {table['i']} i JOIN {table['p']} p ON p.id = i.prescription_id "
+           f"JOIN {q(Membership._meta.db_table)} m ON m.id = p.doctor_id "
+           f"JOIN {table['u']} u ON u.id = m.user_id "
+           f"JOIN {table['f']} f ON f.id = p.facility_id "
+           f"WHERE p.patient_id IN ({ids}) AND p.kind = %s "
+           f"AND ({open_now} OR (i.dispensed_quantity > 0 AND p.valid_until >= %s)) "
+           + ("AND p.id <> %s " if excluding else "")
+           + f"ORDER BY p.created_at DESC, i.position LIMIT {ROW_LIMIT}")
+    return sql, converters
+
+
+def _rows(patient_ids: list[int], day: dt.date, exclude_prescription_id: int | None
+          ) -> list[Row]:
+    sql, converters = _sql(len(patient_ids), bool(exclude_prescription_id))
+    statuses = [str(s) for s in Prescription.OPEN_STATUSES]
+    params = [*statuses, day, *patient_ids, str(Kind.DRUG), *statuses, day,
+              day - timedelta(days=SUPPLY_HORIZON_DAYS)]
     if exclude_prescription_id:
-        items = items.exclude(prescription_id=exclude_prescription_id)
-    return items
+        params.append(exclude_prescription_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows = []
+    for values in fetched:
+        values = list(values)
+        for position, functions in enumerate(converters):
+            for convert, column in functions:
+                values[position] = convert(values[position], column, connection)
+        rows.append(Row(*values))
+    return rows
 
 
-def _entry(row: dict, item: CatalogItem, source: str, on: dt.date, until: dt.date,
+def _entry(row: Row, item: CatalogItem, source: str, on: dt.date, until: dt.date,
            quantity: int) -> Medication:
     return Medication(
-        patient_id=row["prescription__patient_id"], item=item, source=source, on=on,
-        until=until, quantity=quantity, dosage=row["dosage"],
-        prescription_id=row["prescription_id"], tracking_code=row["prescription__tracking_code"],
-        prescriber=f"{row['prescription__doctor__user__first_name']} "
-                   f"{row['prescription__doctor__user__last_name']}".strip(),
-        facility=row["prescription__facility__name"])
+        patient_id=row.patient_id, item=item, source=source, on=on, until=until,
+        quantity=quantity, dosage=row.dosage, prescription_id=row.prescription_id,
+        tracking_code=row.tracking_code,
+        prescriber=f"{row.first_name} {row.last_name}".strip(), facility=row.name)
 
 
 def medication_profiles(patient_ids, *, day: dt.date | None = None,
@@ -95,44 +149,39 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
                         known: dict[int, CatalogItem] | None = None
                         ) -> dict[int, list[Medication]]:
     """Current medicines per patient, newest first; the prescription being written, edited
-    or dispensed is left out (its own items are the new ones). Three queries."""
+    or dispensed is left out (its own items are the new ones). One query, and one more for
+    catalog items not already in hand."""
     day = day or timezone.localdate()
-    ids = set(patient_ids)
+    ids = sorted(set(patient_ids))
     profiles: dict[int, list[Medication]] = defaultdict(list)
     if not ids:
         return profiles
-    open_now = Q(prescription__status__in=Prescription.OPEN_STATUSES,
-                 prescription__valid_until__gte=day)
-    prescribed = list(_rows(ids, exclude_prescription_id).filter(open_now)
-                      .order_by("-prescription__created_at", "position")
-                      .values(*FIELDS)[:PROFILE_LIMIT])
+    rows = _rows(ids, day, exclude_prescription_id)
     horizon = timezone.now() - timedelta(days=SUPPLY_HORIZON_DAYS)
-    dispensed = list(_rows(ids, exclude_prescription_id).exclude(open_now)
-                     .filter(dispensed_quantity__gt=0)
-                     .annotate(last_given=Max("dispense_lines__dispense__ended_at"))
-                     .filter(last_given__gte=horizon).order_by("-last_given")
-                     .values(*FIELDS, "last_given")[:PROFILE_LIMIT])
-    wanted = {r["catalog_item_id"] for r in prescribed + dispensed}
+    prescribed = [r for r in rows if r.open_now][:PROFILE_LIMIT]
+    dispensed = sorted((r for r in rows if not r.open_now and r.last_given is not None
+                        and r.last_given >= horizon),
+                       key=lambda r: r.last_given, reverse=True)[:PROFILE_LIMIT]
+    wanted = {r.catalog_item_id for r in prescribed + dispensed}
     catalog = {pk: item for pk, item in (known or {}).items() if pk in wanted}
     if wanted - catalog.keys():  # the catalog items not already in hand (the new lines')
         catalog.update(CatalogItem.objects.in_bulk(wanted - catalog.keys()))
     for row in prescribed:
-        profiles[row["prescription__patient_id"]].append(_entry(
-            row, catalog[row["catalog_item_id"]], Source.PRESCRIBED,
-            timezone.localtime(row["prescription__created_at"]).date(),
-            row["prescription__valid_until"], row["quantity"]))
+        profiles[row.patient_id].append(_entry(
+            row, catalog[row.catalog_item_id], Source.PRESCRIBED,
+            timezone.localtime(row.created_at).date(), row.valid_until, row.quantity))
     for row in dispensed:
-        item = catalog[row["catalog_item_id"]]
-        given = timezone.localtime(row["last_given"]).date()
-        per_day = PER_DAY.get(row["dose_frequency"]) if row["dose_amount"] else None
+        item = catalog[row.catalog_item_id]
+        given = timezone.localtime(row.last_given).date()
+        per_day = PER_DAY.get(row.dose_frequency) if row.dose_amount else None
         days = days_of_supply(
-            quantity=row["dispensed_quantity"],
-            per_day=row["dose_amount"] * per_day if per_day is not None else None,
+            quantity=row.dispensed_quantity,
+            per_day=row.dose_amount * per_day if per_day is not None else None,
             default_days=item.default_days_supply or settings.DEFAULT_DAYS_SUPPLY)
         until = given + timedelta(days=days - 1)
         if until >= day:
-            profiles[row["prescription__patient_id"]].append(_entry(
-                row, item, Source.DISPENSED, given, until, row["dispensed_quantity"]))
+            profiles[row.patient_id].append(_entry(
+                row, item, Source.DISPENSED, given, until, row.dispensed_quantity))
     return profiles
 
 
@@ -153,5 +202,5 @@ def safety_check_log(*, membership: Membership, patient: Patient,
     if dedupe and not cache.add(f"safety:{membership.pk}:{patient.pk}", 1, timeout=600):
         return
     accounts_services.access_log_record(
-        action=AccessLog.Action.SAFETY_CHECK, actor=membership.user, membership=membership,
+        action=AccessLog.Action.SAFETY_CHECK, actor_id=membership.user_id, membership=membership,
         patient=patient, target=f"medications:{len(profile)}")

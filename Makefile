@@ -39,7 +39,9 @@ beat: $(STAMP)
 	$(BIN)/celery -A config beat -l info
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	mkdir -p var
+	$(BIN)/python bench/run.py --json var/bench.json
+	$(BIN)/python bench/load.py --ratios var/bench.json
 
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py

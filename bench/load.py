@@ -4,15 +4,17 @@ driven over HTTP by a threaded load generator on the same machine.
     make bench-load                 # or: .venv/bin/python bench/load.py --patients 400
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noskhe make bench-load
 
-It makes a throwaway database `<name>_load` beside DATABASE_URL's, loads the demo data and
-`--patients` patients (half of them insured) admitted to the demo clinic's doctor, then runs:
-lookup, create and dispense closed-loop at concurrency 8 (`--seconds` each), and the national
-mix open-loop (arrivals scheduled at 55 creates + 85 lookups + 55 dispenses a second, half
-the national peak, for `--mixed-seconds`), latency counted from each request's scheduled
-time so queueing shows. It writes `var/bench-load.md` and `var/bench-load.json`.
-
-Not yet what issue 10 asks: the data is thousands of prescriptions, not 1,000,000 loaded by
-COPY; queries per request are in `make bench`, not here."""
+It makes a throwaway database `<name>_load` beside DATABASE_URL's, loads the demo data,
+COPYs in `--prescriptions` prescriptions of three drugs over `--population` patients
+(bench/bulk.py; 1,000,000 over 200,000 by default), admits `--patients` of those patients
+(half of them insured) to the demo clinic's doctor, then runs: create, lookup and dispense
+closed-loop at concurrency 8 (`--seconds` each), and the national mix open-loop (arrivals
+scheduled at 55 creates + 85 lookups + 55 dispenses a second, half the national peak, for
+`--mixed-seconds`), latency counted from each request's scheduled time so queueing shows.
+Every answer says how many SQL queries it ran (X-Query-Count); the CPU time of gunicorn and
+of PostgreSQL is read from /proc around each run, which gives what the national peak takes.
+It writes `var/bench-load.md` and `var/bench-load.json`; with `--ratios FILE` (what
+`make bench` passes: bench/run.py's JSON) it prints issue 10's whole table."""
 
 from __future__ import annotations
 
@@ -35,11 +37,10 @@ ITEMS = [{"code": "AMOX-500-CAP", "quantity": 20}, {"code": "PARA-500-TAB", "qua
          {"code": "ASA-80-TAB", "quantity": 30}]
 
 
-def national_code(n: int) -> str:
-    digits = f"{n:09d}"
-    total = sum(int(d) * (10 - i) for i, d in enumerate(digits))
-    remainder = total % 11
-    return digits + str(remainder if remainder < 2 else 11 - remainder)
+NATIONAL_PEAK = {"create": 110, "lookup": 170, "dispense": 110}
+RATIO_TARGETS = {"create": 3, "lookup": 3, "dispense": 4}
+sys.path.insert(0, str(ROOT / "bench"))
+from bulk import national_code  # noqa: E402
 
 
 def free_port() -> int:
@@ -50,21 +51,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(env: dict, patients: int) -> list[str]:
-    """Migrate, seed the demo, register and admit the patients (in a child process)."""
+def prepare(env: dict, patients: int, population: int, prescriptions: int) -> tuple[list[str],
+                                                                                  dict]:
+    """Migrate, seed the demo, COPY the national rows, admit the patients (in a child)."""
+    stats = ROOT / "var" / "bench-load-data.json"
     script = f"""
-import datetime as dt, django
+import datetime as dt, json, sys, django
+sys.path.insert(0, {str(ROOT / "bench")!r})
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 call_command("seed_demo", verbosity=0)
+import bulk
 from accounts.models import Membership, Patient
 from claims.models import Coverage, Scheme
 from prescriptions import services
-codes = {[national_code(500_000_000 + i) for i in range(patients)]!r}
-Patient.objects.bulk_create([Patient(national_code=c, first_name="بیمار", last_name=str(i),
-    birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=i), sex="M" if i % 2 else "F")
-    for i, c in enumerate(codes)], ignore_conflicts=True)
+stats = bulk.load(patients={population}, prescriptions={prescriptions})
+codes = [bulk.national_code(500_000_000 + i) for i in range({patients})]
 scheme = Scheme.objects.get(code="SSO-GEN")
 Coverage.objects.bulk_create([Coverage(patient=p, scheme=scheme, valid_from=dt.date(2020, 1, 1),
     insurance_number=f"L-{{p.national_code}}") for p in Patient.objects.filter(
@@ -73,9 +76,11 @@ reception = Membership.objects.get(user__national_code="0023456787")
 doctor = Membership.objects.get(user__national_code="0012345679", facility__name="درمانگاه شفا")
 for code in codes:
     services.visit_admit(actor=reception, national_code=code, doctor_id=doctor.pk)
+open({str(stats)!r}, "w").write(json.dumps(stats))
 """
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
-    return [national_code(500_000_000 + i) for i in range(patients)]
+    return ([national_code(500_000_000 + i) for i in range(patients)],
+            json.loads(stats.read_text()))
 
 
 def sign_in(base: str, outbox: Path, who: tuple[str, str]) -> str:
@@ -95,6 +100,7 @@ class Counter:
     def __init__(self, base: str, tokens: dict, codes: list[str], visits: list[int]) -> None:
         self.base, self.tokens, self.codes, self.visits = base, tokens, codes, visits
         self.to_dispense: list[tuple[str, int]] = []
+        self.failures: dict[str, str] = {}  # the first answer of each kind of failure
         self.lock = threading.Lock()
         self.packs = iter(range(6_280_000_000_000_000, 6_290_000_000_000_000))
         self.local = threading.local()
@@ -104,12 +110,21 @@ class Counter:
             self.local.session = requests.Session()
         return self.local.session
 
-    def call(self, kind: str) -> int | None:
+    def call(self, kind: str) -> tuple[int, int] | None:
+        """(status, SQL queries the server ran) of one request of this kind."""
+        answer = self._send(kind)
+        if answer is None:
+            return None
+        if answer.status_code >= 400:
+            self.failures.setdefault(f"{kind} {answer.status_code}", answer.text[:300])
+        return answer.status_code, int(answer.headers.get("X-Query-Count", 0))
+
+    def _send(self, kind: str) -> requests.Response | None:
         session, base = self.session(), self.base
         if kind == "lookup":
             return session.get(f"{base}/api/v1/prescriptions", timeout=30,
                                params={"national_code": random.choice(self.codes)},
-                               headers=self.tokens["pharmacy"]).status_code
+                               headers=self.tokens["pharmacy"])
         if kind == "create":
             answer = session.post(f"{base}/api/v1/prescriptions", timeout=30,
                                   headers=self.tokens["doctor"],
@@ -119,7 +134,7 @@ class Counter:
                 body = answer.json()
                 with self.lock:
                     self.to_dispense.append((body["tracking_code"], body["items"][0]["id"]))
-            return answer.status_code
+            return answer
         with self.lock:
             if not self.to_dispense:
                 return None  # nothing left to dispense: not a request
@@ -128,33 +143,38 @@ class Counter:
         return session.post(f"{base}/api/v1/prescriptions/{tracking_code}/dispense",
                             timeout=30, headers=self.tokens["pharmacy"],
                             json={"lines": [{"item": item, "quantity": 20, "uid": str(pack)}],
-                                  "acknowledge_warnings": True}).status_code
+                                  "acknowledge_warnings": True})
 
 
-def summarise(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
+def summarise(name: str, latencies: list[float], errors: list[int], seconds: float,
+              queries: list[int]) -> dict:
     latencies.sort()
 
     def pct(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1) \
             if latencies else 0.0
 
-    return {"path": name, "requests": len(latencies), "errors": errors,
+    return {"path": name, "requests": len(latencies), "errors": len(errors),
+            "error_statuses": {str(k): errors.count(k) for k in sorted(set(errors))},
             "rps": round(len(latencies) / seconds, 1), "p50_ms": pct(0.50),
-            "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
+            "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "queries_max": max(queries, default=0),
+            "queries_mean": round(sum(queries) / len(queries), 1) if queries else 0}
 
 
 def closed_loop(counter: Counter, kind: str, seconds: float, concurrency: int = 8) -> dict:
-    latencies, errors, stop = [], [0], time.monotonic() + seconds
+    latencies, errors, queries, stop = [], [], [], time.monotonic() + seconds
 
     def worker():
         while time.monotonic() < stop:
             started = time.perf_counter()
-            status = counter.call(kind)
-            if status is None:
+            answer = counter.call(kind)
+            if answer is None:
                 return
             latencies.append(time.perf_counter() - started)
-            if status >= 400:
-                errors[0] += 1
+            queries.append(answer[1])
+            if answer[0] >= 400:
+                errors.append(answer[0])
 
     began = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -162,25 +182,26 @@ def closed_loop(counter: Counter, kind: str, seconds: float, concurrency: int = 
         t.start()
     for t in threads:
         t.join()
-    return summarise(f"{kind} (concurrency {concurrency})", latencies, errors[0],
-                     time.monotonic() - began)
+    return summarise(f"{kind} (concurrency {concurrency})", latencies, errors,
+                     time.monotonic() - began, queries)
 
 
 def open_loop(counter: Counter, rates: dict[str, float], seconds: float) -> dict:
     """Arrivals at fixed rates whatever the server does; latency from the scheduled time."""
     schedule = sorted((i / rate, kind) for kind, rate in rates.items()
                       for i in range(int(rate * seconds)))
-    latencies, errors, lock = [], [0], threading.Lock()
+    latencies, errors, queries, lock = [], [], [], threading.Lock()
     start = time.perf_counter() + 0.5
 
     def fire(at: float, kind: str):
-        status = counter.call(kind)
-        if status is None:
+        answer = counter.call(kind)
+        if answer is None:
             return
         with lock:
             latencies.append(time.perf_counter() - (start + at))
-            if status >= 400:
-                errors[0] += 1
+            queries.append(answer[1])
+            if answer[0] >= 400:
+                errors.append(answer[0])
 
     with ThreadPoolExecutor(max_workers=64) as pool:
         for at, kind in schedule:
@@ -189,15 +210,18 @@ def open_loop(counter: Counter, rates: dict[str, float], seconds: float) -> dict
                 time.sleep(delay)
             pool.submit(fire, at, kind)
     total = sum(rates.values())
-    return summarise(f"mixed open-loop {total:.0f}/s ({seconds:.0f} s)", latencies, errors[0],
-                     time.perf_counter() - start)
+    return summarise(f"mixed open-loop {total:.0f}/s ({seconds:.0f} s)", latencies, errors,
+                     time.perf_counter() - start, queries)
+
+
+def _children(master_pid: int) -> list[int]:
+    return [master_pid] + [int(p) for p in subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()]
 
 
 def rss_mb(master_pid: int) -> float:
-    pids = [master_pid] + [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()]
     total = 0
-    for pid in pids:
+    for pid in _children(master_pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except FileNotFoundError:
@@ -207,15 +231,73 @@ def rss_mb(master_pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def _cpu_seconds(pids) -> float:
+    """utime + stime (and of reaped children) of these processes, from /proc."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(v) for v in fields[11:15])
+    return total / tick
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn (master and workers), by PostgreSQL (every backend of
+    the cluster) and by this generator, between two readings."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.master_pid = master_pid
+
+    def read(self) -> dict[str, float]:
+        postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"],
+                                                   capture_output=True, text=True).stdout.split()]
+        own = os.times()
+        return {"web": _cpu_seconds(_children(self.master_pid)),
+                "database": _cpu_seconds(postgres), "generator": own.user + own.system}
+
+    def around(self, run) -> dict:
+        before = self.read()
+        result = run()
+        after = self.read()
+        requests_ = max(1, result["requests"])
+        for part in before:
+            result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / requests_, 2)
+        return result
+
+
+def peak_estimate(results: list[dict], data: dict) -> dict:
+    """What 110 creates + 170 lookups + 110 dispenses a second take, from the CPU each
+    request cost on this machine (closed-loop runs) and the size of the loaded rows."""
+    per_kind = {r["path"].split()[0]: r for r in results if r["path"].split()[0] in NATIONAL_PEAK}
+    web = sum(rate * per_kind[k]["web_cpu_ms"] / 1000 for k, rate in NATIONAL_PEAK.items())
+    database = sum(rate * per_kind[k]["database_cpu_ms"] / 1000
+                   for k, rate in NATIONAL_PEAK.items())
+    per_million = data["database_bytes"] / max(1, data["prescriptions"]) * 1_000_000
+    return {"web_cores": round(web, 1), "database_cores": round(database, 1),
+            "web_processes": int(web * 2 + 1 + 0.999),  # sync workers: two per core, plus one
+            "machines_2_core": int((web + database) / (os.cpu_count() or 2) + 0.999),
+            "bytes_per_million_prescriptions": int(per_million)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--patients", type=int, default=400)
+    parser.add_argument("--patients", type=int, default=400,
+                        help="patients admitted for the run (of the population)")
+    parser.add_argument("--population", type=int, default=200_000)
+    parser.add_argument("--prescriptions", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--mixed-seconds", type=float, default=60)
+    parser.add_argument("--ratios", help="bench/run.py's JSON: print issue 10's whole table")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        raise SystemExit("bench/load.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+        print("bench/load.py skipped: the load run needs PostgreSQL "
+              "(set DATABASE_URL=postgres://…)")
+        if args.ratios:
+            table(None, json.loads(Path(args.ratios).read_text()))
+        return
     server, name = url.rsplit("/", 1)
     load_url = f"{server}/{name}_load"
     subprocess.run(["psql", f"{server}/postgres", "-qc", f'drop database if exists "{name}_load"'],
@@ -234,8 +316,13 @@ def main() -> None:
            "SMS_BACKEND": "outbox", "SMS_OUTBOX": str(outbox), "CELERY_BROKER_URL": "",
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
            "DJANGO_SETTINGS_MODULE": "config.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "LOG_LEVEL": "error"}
-    codes = prepare(env, args.patients)
+           "LOG_LEVEL": "error", "QUERY_COUNT_HEADER": "1"}
+    print(f"loading {args.prescriptions:,} prescriptions over {args.population:,} patients "
+          "by COPY …", flush=True)
+    codes, data = prepare(env, args.patients, max(args.population, args.patients),
+                          args.prescriptions)
+    print(f"loaded in {data['seconds']} s; database {data['database_bytes'] / 2**30:.2f} GiB",
+          flush=True)
     web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                             "config/gunicorn.py", "config.wsgi"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -256,39 +343,90 @@ def main() -> None:
         tokens = {"doctor": auth, "pharmacy": {
             "Authorization": f"Token {sign_in(base, outbox, ('0034567895', '09120000003'))}"}}
         visits = [v["id"] for v in requests.get(f"{base}/api/v1/queue", headers=auth,
-                                                timeout=30).json()]
-        counter = Counter(base, tokens, codes, visits)
-        results = [closed_loop(counter, "create", args.seconds)]
-        results.append(closed_loop(counter, "lookup", args.seconds))
-        results.append(closed_loop(counter, "dispense", args.seconds))
-        results.append(open_loop(counter, {"create": 55, "lookup": 85, "dispense": 55},
-                                 args.mixed_seconds))
+                                                timeout=30).json() if v["status"] != "done"]
+        counter, meter = Counter(base, tokens, codes, visits), CpuMeter(web.pid)
+        results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
+                   for kind in ("create", "lookup", "dispense")]
+        results.append(meter.around(lambda: open_loop(
+            counter, {k: rate / 2 for k, rate in NATIONAL_PEAK.items()}, args.mixed_seconds)))
         memory = rss_mb(web.pid)
+        for failure, body in counter.failures.items():
+            print(f"first {failure}: {body}")
     finally:
         web.terminate()
         web.wait(timeout=30)
-    report(results, memory=memory, patients=args.patients, workers=os.cpu_count() * 2 + 1)
+    workers = int(os.environ.get("GUNICORN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)
+    report(results, memory=memory, patients=args.patients, workers=workers, data=data)
+    if args.ratios:
+        table(results, json.loads(Path(args.ratios).read_text()))
 
 
-def report(results: list[dict], *, memory: float, patients: int, workers: int) -> None:
+def report(results: list[dict], *, memory: float, patients: int, workers: int,
+           data: dict) -> None:
+    estimate = peak_estimate(results, data)
     lines = [f"# Load on the production stack ({time.strftime('%Y-%m-%d')})", "",
              f"gunicorn {workers} sync workers, DEBUG off, PostgreSQL; load generator on the "
-             f"same {os.cpu_count()}-core machine; {patients} patients admitted, prescriptions "
-             f"written during the run. RSS of the web processes after the run: {memory} MB.", "",
-             "| path | req/s | p50 ms | p95 ms | p99 ms | errors | target |",
-             "|---|---|---|---|---|---|---|"]
+             f"same {os.cpu_count()}-core machine. Data: {data['prescriptions']:,} "
+             f"prescriptions ({data['items']:,} items) over {data['patients']:,} patients, "
+             f"loaded by COPY in {data['seconds']} s, database "
+             f"{data['database_bytes'] / 2**30:.2f} GiB; {patients} of the patients admitted, "
+             "prescriptions written during the run are dispensed during it. RSS of the web "
+             f"processes after the run: {memory} MB.", "",
+             "| path | req/s | p50 ms | p95 ms | p99 ms | errors | queries (mean/max) "
+             "| CPU ms per request (web/db/generator) | target |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         kind = row["path"].split()[0]
         target = TARGETS.get(kind)
         goal = (f"≥ {target[0]}/s at p95 ≤ {target[1]} ms" if target
                 else "195/s held, p95 ≤ 200 ms, no error")
         lines.append(f"| {row['path']} | {row['rps']} | {row['p50_ms']} | {row['p95_ms']} | "
-                     f"{row['p99_ms']} | {row['errors']} | {goal} |")
+                     f"{row['p99_ms']} | {row['errors']} {row['error_statuses'] or ''} | "
+                     f"{row['queries_mean']}/"
+                     f"{row['queries_max']} | {row['web_cpu_ms']}/{row['database_cpu_ms']}/"
+                     f"{row['generator_cpu_ms']} | {goal} |")
+    lines += ["", "## What the national peak takes (110 creates + 170 lookups + 110 dispenses "
+              "a second)", "",
+              "Measured here and scaled: the CPU each closed-loop request cost gunicorn and "
+              "PostgreSQL on this machine, times the peak's rates.", "",
+              f"- web: {estimate['web_cores']} cores of this machine, i.e. about "
+              f"{estimate['web_processes']} sync gunicorn workers (two per core, plus one), "
+              "spread over as many machines as needed (web processes share nothing local);",
+              f"- database: {estimate['database_cores']} cores on the primary for the writes "
+              "and locks, less with lookups sent to replicas (DATABASE_REPLICA_URLS);",
+              f"- in all, {estimate['machines_2_core']} machines like this one "
+              f"({os.cpu_count()} cores), the generator not counted;",
+              f"- storage: {estimate['bytes_per_million_prescriptions'] / 2**30:.2f} GiB per "
+              "million prescriptions of three items with their visits, indexes included."]
     text = "\n".join(lines) + "\n"
     print(text)
     (ROOT / "var" / "bench-load.md").write_text(text)
     (ROOT / "var" / "bench-load.json").write_text(json.dumps(
-        {"results": results, "rss_after_mb": memory}, ensure_ascii=False, indent=2))
+        {"results": results, "rss_after_mb": memory, "data": data, "peak": estimate},
+        ensure_ascii=False, indent=2))
+
+
+def table(load: list[dict] | None, ratios: list[dict]) -> None:
+    """Issue 10's table: each figure beside its target."""
+    print("\nIssue 10's table: Noskhe now, beside the targets\n")
+    print(f"{'measure':62} {'now':>24} {'target':>24}")
+    for row in ratios:
+        if "ratio" not in row or row["path"].startswith(" "):
+            continue
+        kind = row["path"].split(":")[0].split()[0]
+        now = f"{row['ratio']}× ({row['service_ms']} vs {row['floor_ms']} ms)"
+        goal = f"≤ {RATIO_TARGETS[kind]}×"
+        print(f"{kind + ' / its SQL floor':62} {now:>24} {goal:>24}")
+    if load is None:
+        print(f"{'HTTP load (needs PostgreSQL)':62} {'not run':>24}")
+        return
+    for row in load:
+        kind = row["path"].split()[0]
+        target = TARGETS.get(kind)
+        goal = f"≥ {target[0]}/s, p95 ≤ {target[1]} ms" if target else "195/s, p95 ≤ 200 ms, 0 err"
+        now = f"{row['rps']}/s, p95 {row['p95_ms']} ms" + (
+            f", {row['errors']} err" if not target else "")
+        print(f"{row['path']:62} {now:>24} {goal:>24}")
 
 
 if __name__ == "__main__":

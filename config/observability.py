@@ -1,9 +1,10 @@
 """What operators see: a request id on every request and log line (JSON logs), Prometheus
-metrics (request latency per view, Celery queue depth, claims by status) and
+metrics (request latency and SQL queries per view, Celery queue depth, claims by status) and
 `Cache-Control: no-store` on everything that may carry patient data."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
@@ -30,15 +31,29 @@ class RequestIdFilter(logging.Filter):
 
 def _metrics():
     """The metrics, created once per process (multiprocess mode under gunicorn when
-    PROMETHEUS_MULTIPROC_DIR is set)."""
+    PROMETHEUS_MULTIPROC_DIR is set): server time, and SQL queries, per request."""
     global _METRICS
     if _METRICS is None:
         from prometheus_client import Histogram
 
-        _METRICS = Histogram(
-            "noskhe_request_seconds", "Server time per request", ["view", "method", "status"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5))
+        _METRICS = (
+            Histogram("noskhe_request_seconds", "Server time per request",
+                      ["view", "method", "status"],
+                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5)),
+            Histogram("noskhe_request_queries", "SQL queries per request", ["view", "method"],
+                      buckets=(1, 2, 5, 10, 15, 20, 30, 50, 100)))
     return _METRICS
+
+
+class _QueryCount:
+    """An execute wrapper on every database connection: counts the request's queries."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 _METRICS = None
@@ -55,15 +70,25 @@ class RequestMiddleware:
         rid = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
         request.request_id = rid
+        from django.db import connections
+
+        queries = _QueryCount()
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            with contextlib.ExitStack() as stack:
+                for alias in settings.DATABASES:
+                    stack.enter_context(connections[alias].execute_wrapper(queries))
+                response = self.get_response(request)
         finally:
             request_id.reset(token)
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or match._func_path) if match else "unresolved"
-        _metrics().labels(view, request.method, str(response.status_code)).observe(
+        seconds, counted = _metrics()
+        seconds.labels(view, request.method, str(response.status_code)).observe(
             time.perf_counter() - started)
+        counted.labels(view, request.method).observe(queries.count)
+        if settings.QUERY_COUNT_HEADER:  # for the load benchmark: off in production
+            response["X-Query-Count"] = str(queries.count)
         response["X-Request-ID"] = rid
         if response.status_code == 429:
             # a page that answers 429 from a domain error without saying when: a minute

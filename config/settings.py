@@ -320,6 +320,8 @@ LOGGING = {
 METRICS_ALLOWED_IPS = [ip.strip() for ip in
                        os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")]
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Each answer says how many SQL queries it ran (X-Query-Count): for `make bench-load`.
+QUERY_COUNT_HEADER = os.environ.get("QUERY_COUNT_HEADER", "") == "1"
 
 
 def envdays(name: str, default: str) -> dict[str, int]:

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Facility, Membership, Patient, Practitioner, User
+from config.sql import hot_cursor
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem
 
 LIST_LIMIT = 200
@@ -87,8 +88,12 @@ def _sql(identifier_kind: str | None, by_tracking_code: bool) -> str:
     chosen = (f"SELECT p.id FROM {t['p']} p WHERE p.kind = %s AND p.status IN (%s, %s) "  # noqa: S608
               f"AND p.valid_until >= %s AND {which} ORDER BY p.created_at DESC, p.id DESC "
               f"LIMIT {LIST_LIMIT}")
+    # The chosen ids come first and every join follows them by primary key: nine tables are
+    # more than join_collapse_limit (8), so PostgreSQL keeps the written order, and an
+    # `IN (subquery)` written last made it hash-join whole tables (330 ms at 20,000 rows).
     return (
-        f"SELECT {select} FROM {t['p']} p "  # noqa: S608
+        f"SELECT {select} FROM ({chosen}) chosen "  # noqa: S608
+        f"JOIN {t['p']} p ON p.id = chosen.id "
         f"JOIN {t['pt']} pt ON pt.id = p.patient_id "
         f"LEFT JOIN {t['pt']} mo ON mo.id = pt.mother_id "
         f"JOIN {t['m']} m ON m.id = p.doctor_id "
@@ -97,7 +102,6 @@ def _sql(identifier_kind: str | None, by_tracking_code: bool) -> str:
         f"JOIN {t['f']} f ON f.id = p.facility_id "
         f"LEFT JOIN {t['i']} i ON i.prescription_id = p.id "
         f"LEFT JOIN {t['ci']} ci ON ci.id = i.catalog_item_id "
-        f"WHERE p.id IN ({chosen}) "
         f"ORDER BY p.created_at DESC, p.id DESC, i.position, i.id"
     )
 
@@ -140,7 +144,7 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = ""
     if tracking_code:
         params.append(tracking_code)
     sql = _sql(identifier.kind if identifier is not None else None, bool(tracking_code))
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     shared: dict = {}

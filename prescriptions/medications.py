@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.jalali import jalali_date
 from accounts.models import AccessLog, Facility, Membership, Patient, User
+from config.sql import hot_cursor
 from prescriptions.counter_read import column_converters
 from prescriptions.dosage import PER_DAY, days_of_supply
 from prescriptions.models import CatalogItem, Kind, Prescription, PrescriptionItem
@@ -122,7 +123,7 @@ def _rows(patient_ids: list[int], day: dt.date, exclude_prescription_id: int | N
               day - timedelta(days=SUPPLY_HORIZON_DAYS)]
     if exclude_prescription_id:
         params.append(exclude_prescription_id)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rows = []

@@ -131,3 +131,19 @@ def test_metrics_are_for_the_scraper_only(client, settings):
     settings.METRICS_TOKEN = "s3cret"
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+
+
+def test_queries_per_request_are_counted_for_the_metrics_and_the_benchmark(
+        api_as, client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_as("pharmacy")
+    assert "X-Query-Count" not in api.get("/api/v1/me")  # off unless asked for
+    settings.QUERY_COUNT_HEADER = True
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get("/api/v1/me")
+    assert int(response["X-Query-Count"]) == len(captured.captured_queries) > 0
+    settings.METRICS_TOKEN = "s3cret"
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").content.decode()
+    assert 'noskhe_request_queries_count{method="GET",view="api:me"}' in body

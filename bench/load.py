@@ -290,6 +290,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--mixed-seconds", type=float, default=60)
     parser.add_argument("--ratios", help="bench/run.py's JSON: print issue 10's whole table")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="keep the last run's database (migrated, not reloaded)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -300,10 +302,11 @@ def main() -> None:
         return
     server, name = url.rsplit("/", 1)
     load_url = f"{server}/{name}_load"
-    subprocess.run(["psql", f"{server}/postgres", "-qc", f'drop database if exists "{name}_load"'],
-                   check=True)
-    subprocess.run(["psql", f"{server}/postgres", "-qc", f'create database "{name}_load"'],
-                   check=True)
+    if not args.reuse_data:
+        subprocess.run(["psql", f"{server}/postgres", "-qc",
+                        f'drop database if exists "{name}_load"'], check=True)
+        subprocess.run(["psql", f"{server}/postgres", "-qc", f'create database "{name}_load"'],
+                       check=True)
     outbox = ROOT / "var" / "bench-load-outbox.jsonl"
     outbox.parent.mkdir(exist_ok=True)
     outbox.unlink(missing_ok=True)
@@ -317,10 +320,16 @@ def main() -> None:
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
            "DJANGO_SETTINGS_MODULE": "config.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
            "LOG_LEVEL": "error", "QUERY_COUNT_HEADER": "1"}
-    print(f"loading {args.prescriptions:,} prescriptions over {args.population:,} patients "
-          "by COPY …", flush=True)
-    codes, data = prepare(env, args.patients, max(args.population, args.patients),
-                          args.prescriptions)
+    if args.reuse_data:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
+                       check=True)
+        codes = [national_code(500_000_000 + i) for i in range(args.patients)]
+        data = json.loads((ROOT / "var" / "bench-load-data.json").read_text())
+    else:
+        print(f"loading {args.prescriptions:,} prescriptions over {args.population:,} "
+              "patients by COPY …", flush=True)
+        codes, data = prepare(env, args.patients, max(args.population, args.patients),
+                              args.prescriptions)
     print(f"loaded in {data['seconds']} s; database {data['database_bytes'] / 2**30:.2f} GiB",
           flush=True)
     web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",

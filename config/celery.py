@@ -12,6 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 KINDS = {
     "accounts.tasks.": "sms",
     "complaints.tasks.": "sms",
+    "notices.tasks.": "sms",
     "claims.tasks.claims_": "claims",
     "claims.tasks.invoice": "invoices",
     "claims.tasks.invoices": "invoices",
@@ -48,6 +49,11 @@ app.conf.beat_schedule = {
     "invoices-at-jalali-month-end": {
         "task": "claims.tasks.invoices_month_end",
         "schedule": crontab(hour=23, minute=30),
+    },
+    # patient notices whose hand-over to the worker failed (the broker was down)
+    "sweep-patient-notices": {
+        "task": "notices.tasks.notices_sweep_task",
+        "schedule": 60,
     },
     "resume-stalled-claim-sends": {
         "task": "claims.tasks.claims_jobs_resume",

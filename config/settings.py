@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pharmacy",
     "paper",
     "complaints",
+    "notices",
     "fhir_r4",
     "demo",
 ]

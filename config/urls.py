@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("pharmacy.api_urls")),
     path("", include("claims.api_urls")),
     path("", include("paper.api_urls")),
+    path("", include("notices.api_urls")),
 ]
 
 urlpatterns = [

@@ -12,6 +12,7 @@ from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
 from accounts.models import Membership
 from pharmacy.services import LineInput, check_fulfiller, perform_locked
+from prescriptions import patient_notices
 from prescriptions.models import Kind, Prescription, PrescriptionItem
 from prescriptions.services import whole_number
 
@@ -99,11 +100,13 @@ def result_record(*, membership: Membership, prescription: Prescription, item_id
                       if locked.kind == Kind.PHYSIO else item.remaining)
         if to_perform > 0:
             perform_locked(locked=locked, membership=membership,
-                           lines=[LineInput(item.pk, to_perform, "")])
+                           lines=[LineInput(item.pk, to_perform, "")], notify=False)
         elif locked.status == Prescription.Status.CANCELLED:
             raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
         cleaned["recorded_at"] = timezone.now().isoformat()
         cleaned["recorded_by"] = membership.facility.name
         PrescriptionItem.objects.filter(pk=item.pk).update(result=cleaned)
+        patient_notices.result_recorded(locked, item_id=item.pk,
+                                        recorded_at=cleaned["recorded_at"])
         item.refresh_from_db()
     return item

@@ -27,7 +27,7 @@ from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
-from prescriptions import catalog, money, rules
+from prescriptions import catalog, money, patient_notices, rules
 from prescriptions.medications import (
     Medication,
     medication_profile,
@@ -243,9 +243,10 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
                    key: str = "", started_at: dt.datetime | None = None,
                    payment: Payment | None = None,
                    acknowledgement: Acknowledgement = Acknowledgement(),
-                   paper: bool = False) -> Dispense:
+                   paper: bool = False, notify: bool = True) -> Dispense:
     """Give or perform `lines` against a prescription whose row the caller has locked. A
-    service from the paper copy is priced, checked and claimed on the day it was given."""
+    service from the paper copy is priced, checked and claimed on the day it was given.
+    The patient is told (`notify`), unless the caller tells them of more (a result)."""
     today = timezone.localdate(started_at) if paper and started_at else timezone.localdate()
     if locked.status == Prescription.Status.CANCELLED:
         raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
@@ -336,6 +337,8 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     DispenseLine.objects.bulk_create(new_lines)
     locked.status, locked.updated_at = status_after, now
     locked.save(update_fields=["status", "updated_at"])
+    if notify:
+        patient_notices.dispensed(locked, dispense_id=dispense.pk, fully=fully)
     claims_services.claims_record(
         event=claims_services.EventIn(
             source=f"dispense:{dispense.pk}", facility=membership.facility,

@@ -23,7 +23,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
-from prescriptions import money, rules
+from prescriptions import money, patient_notices, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
 from prescriptions.models import (
@@ -409,6 +409,7 @@ def prescription_create(
                 _snapshot(prescription, cleaned, evaluation, doctor)
                 if visit.status == Visit.Status.WAITING:
                     visit_start(visit=visit)
+                patient_notices.registered(prescription)
             break
         except IntegrityError as exc:
             if "tracking_code" not in str(exc):
@@ -520,6 +521,7 @@ def prescription_update(
         locked.save()
         locked.refresh_from_db()
         _snapshot(locked, cleaned, evaluation, doctor)
+        patient_notices.edited(locked)
     return locked
 
 
@@ -529,6 +531,7 @@ def prescription_cancel(*, doctor: Membership, prescription: Prescription) -> Pr
         locked.status = Prescription.Status.CANCELLED
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
+        patient_notices.cancelled(locked)
     return locked
 
 

@@ -32,12 +32,9 @@ class Eligibility:
         return self.supplementary.supplementary_percent if self.supplementary else 0
 
 
-def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
-    """The patient's coverage on `day`, or None when uninsured (they pay everything).
-
-    A newborn not yet registered is covered by the mother's insurance (§7-1 note 3); its
-    own cover, once it has one, comes first.
-    """
+def _covers(patient: Patient, day: dt.date) -> tuple[list[Scheme], Scheme | None]:
+    """The basic schemes (newest cover first, each once) and the supplementary one of the
+    person who holds the cover on `day`: the patient, or a newborn's mother."""
     holders = [patient.pk]
     if patient.is_newborn:
         holders.append(patient.mother_id)
@@ -45,14 +42,52 @@ def eligibility_on(patient: Patient, day: dt.date) -> Eligibility | None:
         Coverage.objects.select_related("scheme__insurer")
         .filter(patient_id__in=holders, valid_from__lte=day, scheme__is_active=True)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by("-valid_from")
+        .order_by("-valid_from", "pk")
     )
     holder = patient.pk if any(c.patient_id == patient.pk for c in coverages) else (
         patient.mother_id)
-    basic = next((c.scheme for c in coverages
-                  if c.patient_id == holder and not c.scheme.is_supplementary), None)
-    if basic is None:
-        return None
+    basic: list[Scheme] = []
+    for coverage in coverages:
+        if (coverage.patient_id == holder and not coverage.scheme.is_supplementary
+                and coverage.scheme not in basic):
+            basic.append(coverage.scheme)
     supplementary = next((c.scheme for c in coverages
                           if c.patient_id == holder and c.scheme.is_supplementary), None)
-    return Eligibility(basic.insurer, basic, basic.patient_share_percent, supplementary)
+    return basic, supplementary
+
+
+def basic_covers(patient: Patient, day: dt.date) -> list[Eligibility]:
+    """Every basic cover the person holds on `day` (two or more: overlapping insurance,
+    seed 002 §9-1-2, which reception resolves by choosing one)."""
+    basic, supplementary = _covers(patient, day)
+    return [Eligibility(s.insurer, s, s.patient_share_percent, supplementary) for s in basic]
+
+
+def eligibility_on(patient: Patient, day: dt.date, *, scheme_id: int | None = None
+                   ) -> Eligibility | None:
+    """The patient's coverage on `day`, or None when uninsured (they pay everything).
+
+    A newborn not yet registered is covered by the mother's insurance (§7-1 note 3); its
+    own cover, once it has one, comes first. With two basic covers, the one chosen at
+    admission (`scheme_id`, carried by the visit and its prescriptions) applies while the
+    person still holds it; otherwise the newest.
+    """
+    covers = basic_covers(patient, day)
+    chosen = next((c for c in covers if c.scheme.pk == scheme_id), None)
+    return chosen or (covers[0] if covers else None)
+
+
+def coverage_data(scheme: Scheme | None, share: int, supplementary: Scheme | None = None
+                  ) -> dict | None:
+    """The contract's coverage, and the supplementary fund paying part of the patient's
+    share when there is one."""
+    if scheme is None:
+        return None
+    return {"insurer": {"code": scheme.insurer.code, "name": scheme.insurer.name},
+            "scheme": {"code": scheme.code, "name": scheme.name},
+            "patient_share_percent": share,
+            "supplementary": None if supplementary is None else {
+                "insurer": {"code": supplementary.insurer.code,
+                            "name": supplementary.insurer.name},
+                "scheme": {"code": supplementary.code, "name": supplementary.name},
+                "percent": supplementary.supplementary_percent}}

@@ -4,6 +4,7 @@ IRR), dates ISO, instants in Iran's time with their offset."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 
@@ -80,8 +81,24 @@ def _hl7(code_system: str, code: str, display: str = "") -> dict:
     return {"system": f"{ids.HL7}/{code_system}", "code": code, "display": display}
 
 
+LOINC = "http://loinc.org"
+
+
 def catalog_concept(item: PrescriptionItem) -> dict:
-    return _concept(ids.CATALOG, item.code, item.catalog_item.name_en, item.name)
+    """The site's catalog code, and the LOINC code of a lab test that has one."""
+    concept = _concept(ids.CATALOG, item.code, item.catalog_item.name_en, item.name)
+    loinc = item.loinc or item.catalog_item.loinc
+    if loinc:
+        concept["coding"].append({"system": LOINC, "code": loinc,
+                                     "display": item.catalog_item.name_en})
+    return concept
+
+
+def _component_concept(entry: dict, fallback: str) -> dict:
+    concept = {"text": entry.get("name") or fallback}
+    if entry.get("loinc"):
+        concept["coding"] = [{"system": LOINC, "code": entry["loinc"]}]
+    return concept
 
 
 # ---- people and organisations ----
@@ -338,13 +355,24 @@ def _range(text: str, unit: str) -> dict:
             "high": {"value": _number(high), "unit": unit}, "text": text}
 
 
+UCUM = "http://unitsofmeasure.org"
+
+
+def _quantity(number, unit: str) -> dict:
+    """A value in its UCUM unit (system and code: the unit was checked as UCUM)."""
+    quantity = {"value": _number(number), "unit": unit}
+    if unit:
+        quantity.update(system=UCUM, code=unit)
+    return quantity
+
+
 def _lab_value(entry: dict) -> dict:
     """value[x], referenceRange and interpretation of one lab value (or component)."""
     value, unit = entry.get("value"), entry.get("unit") or ""
     number = _finite(value)
     flag = INTERPRETATION.get(entry.get("flag") or "")
     return {
-        **({"valueQuantity": {"value": _number(number), "unit": unit}} if number is not None
+        **({"valueQuantity": _quantity(number, unit)} if number is not None
            else {"valueString": str(value)}),
         "referenceRange": [_range(entry["reference_range"], unit)]
         if entry.get("reference_range") else [],
@@ -384,7 +412,7 @@ def observation(item: PrescriptionItem) -> dict:
         resource["category"] = [{"coding": [_hl7("observation-category", "laboratory",
                                                  "Laboratory")]}]
         if "components" in result:
-            resource["component"] = [{"code": {"text": c.get("name") or item.name},
+            resource["component"] = [{"code": _component_concept(c, item.name),
                                       **_lab_value(c)} for c in result["components"]]
         else:
             resource.update(_lab_value(result))
@@ -397,13 +425,22 @@ def diagnostic_report(item: PrescriptionItem) -> dict:
     result = item.result or {}
     lab = item.prescription.kind == Kind.LAB
     code, display = ("LAB", "Laboratory") if lab else ("RAD", "Radiology")
+    common = _result_common(item)
+    if result.get("study_uid"):  # the imaging study, by its DICOM Study Instance UID
+        common["identifier"] = [*common["identifier"], {"system": "urn:dicom:uid",
+                                                        "value": f"urn:oid:{result['study_uid']}"}]
+    conclusion = (result.get("impression") or result.get("report", "")) if not lab else \
+        result.get("report", "")
     return _clean({
         "resourceType": "DiagnosticReport",
-        **_result_common(item),
+        **common,
         "category": [{"coding": [_hl7("v2-0074", code, display)]}],
         "result": [reference("Observation", item.pk)] if lab else [],
-        "conclusion": "\n\n".join(part for part in (result.get("report", ""),
-                                                    result.get("note", "")) if part),
+        "conclusion": "\n\n".join(part for part in (conclusion, result.get("note", ""))
+                                    if part),
+        "presentedForm": [{"contentType": "text/plain; charset=utf-8", "title": "یافته‌ها",
+                           "data": base64.b64encode(result["findings"].encode()).decode()}]
+        if result.get("findings") else [],
     })
 
 

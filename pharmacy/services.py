@@ -179,7 +179,8 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
     wanted = quantities if quantities is not None else {i.pk: i.remaining for i in items}
     chosen = [i for i in items if wanted.get(i.pk, 0) > 0]
     if eligibility is _ASK:
-        eligibility = eligibility_on(prescription.patient, day)
+        eligibility = eligibility_on(prescription.patient, day,
+                                     scheme_id=prescription.scheme_id)
     if profile is None:
         profile = (medication_profile(prescription.patient, day=day,
                                       exclude_prescription_id=prescription.pk,
@@ -207,12 +208,14 @@ def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
     book = rules.RuleBook.load(
         (i.catalog_item_id for p in prescriptions for i in p.items.all()),
         {m.item.pk for profile in profiles.values() for m in profile})
-    eligibility: dict[int, object] = {}
+    eligibility: dict[tuple[int, int | None], object] = {}
     for prescription in prescriptions:
-        if prescription.patient_id not in eligibility:
-            eligibility[prescription.patient_id] = eligibility_on(prescription.patient, day)
+        key = (prescription.patient_id, prescription.scheme_id)
+        if key not in eligibility:
+            eligibility[key] = eligibility_on(prescription.patient, day,
+                                              scheme_id=prescription.scheme_id)
     return {p.pk: quote(prescription=p, day=day, book=book,
-                        eligibility=eligibility[p.patient_id],
+                        eligibility=eligibility[(p.patient_id, p.scheme_id)],
                         profile=[m for m in profiles.get(p.patient_id, [])
                                  if m.prescription_id != p.pk]) for p in prescriptions}
 

@@ -51,7 +51,8 @@ class VisitsApi(APIView):
         data = valid(VisitIn, request)
         admission = services.visit_admit(actor=request.membership,
                                          national_code=data["national_code"],
-                                         doctor_id=data.get("doctor"), ip=client_ip(request))
+                                         doctor_id=data.get("doctor"), ip=client_ip(request),
+                                         scheme=data.get("scheme", ""))
         code = status.HTTP_201_CREATED if admission.created else status.HTTP_200_OK
         return Response(VisitOut(admission.visit).data, status=code)
 

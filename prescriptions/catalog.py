@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from accounts.identity import latin_digits
+from prescriptions import results_spec
 
 _FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "\u200c": " ", "أ": "ا",
                        "إ": "ا", "ـ": None})
@@ -28,7 +29,7 @@ def search_text_for(*, code: str, name_fa: str, name_en: str, synonyms: str = ""
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
 REQUIRED_COLUMNS = {"code", "name_fa", "unit_price"}
 OPTIONAL_COLUMNS = {"name_en", "form", "strength", "therapeutic_class", "active", "synonyms",
-                    "pack_size", "tracked", "default_days_supply"}
+                    "pack_size", "tracked", "default_days_supply", "loinc"}
 BOOLEAN = {"1": True, "true": True, "yes": True, "": None, "0": False, "false": False,
            "no": False}
 
@@ -75,6 +76,10 @@ def _row_problems(line: int, row: dict, seen: dict[str, int]) -> list[str]:
             problems.append(f"line {line}: {name} is longer than 200 characters")
     if len(row.get("synonyms") or "") > 500:
         problems.append(f"line {line}: synonyms is longer than 500 characters")
+    loinc = (row.get("loinc") or "").strip()
+    if loinc and not results_spec.loinc_ok(loinc):
+        problems.append(f"line {line}: loinc {loinc!r} is not a LOINC code (digits, a dash and "
+                        "its check digit, e.g. 1558-6)")
     return problems
 
 
@@ -115,6 +120,7 @@ def catalog_import(lines: Iterable[str], *, kind: str,
             pack_size=_whole(row.get("pack_size", "")),
             ttac_tracked=(kind == "drug") if tracked is None else tracked,
             default_days_supply=_whole(row.get("default_days_supply", "")),
+            loinc=row.get("loinc", "").strip(),
             active=BOOLEAN[row.get("active", "").strip().lower()] is not False,
             search_text=search_text_for(code=code, name_fa=name_fa, name_en=name_en,
                                         synonyms=synonyms),
@@ -134,7 +140,9 @@ def catalog_import(lines: Iterable[str], *, kind: str,
                 parsed[start:start + BATCH], update_conflicts=True, unique_fields=["code"],
                 update_fields=["name_fa", "name_en", "form", "strength", "therapeutic_class",
                                "synonyms", "unit_price", "pack_size", "ttac_tracked",
-                               "default_days_supply", "active", "search_text"],
+                               "default_days_supply", "active", "search_text",
+                               # a file without the column leaves the codes as they are
+                               *(["loinc"] if "loinc" in columns else [])],
             )
             if progress:
                 progress(min(start + BATCH, len(parsed)))

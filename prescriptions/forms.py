@@ -25,6 +25,8 @@ class AdmitForm(forms.Form):
             f"{m.user.full_name} ({m.get_specialty_display() or m.get_role_display()})")
 
     newborn = forms.BooleanField(label=_("نوزاد (با کد ملی مادر)"), required=False)
+    # the basic cover chosen for a person with two (seed 002 §9-1-2)
+    scheme = forms.CharField(label=_("بیمه پایه"), required=False, max_length=32)
 
     def clean_national_code(self) -> str:
         return parse_patient_identifier(self.cleaned_data["national_code"]).value

@@ -50,6 +50,11 @@ class CatalogItem(models.Model):
     default_days_supply = models.PositiveSmallIntegerField(
         _("مدت مصرف پیش‌فرض (روز)"), null=True, blank=True,
         help_text=_("وقتی دستور مصرف روزانه معلوم نیست، دارو تا این مدت «در مصرف» است."))
+    # Coded results (seed 002 §9-2-8): a lab test's LOINC code, and what its values are
+    # checked against: {"unit": UCUM, "ranges": [{low, high, sex?, age_min?, age_max?}],
+    # "components": [{name, loinc, unit, ranges}]} (prescriptions/results_spec.py).
+    loinc = models.CharField(_("کد LOINC"), max_length=10, blank=True)
+    result_spec = models.JSONField(_("واحد و بازه مرجع نتیجه"), default=dict, blank=True)
     active = models.BooleanField(_("فعال"), default=True)
     search_text = models.CharField(max_length=1000, editable=False, default="")
 
@@ -251,6 +256,7 @@ class PrescriptionItem(models.Model):
     supplementary_share = models.PositiveBigIntegerField(_("سهم بیمه تکمیلی"), default=0)
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
     covered = models.BooleanField(_("تحت پوشش"))
+    loinc = models.CharField(_("کد LOINC"), max_length=10, blank=True)
     rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
     result = models.JSONField(_("نتیجه"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
+from claims.eligibility import coverage_data
 from prescriptions.dosage import Frequency
 from prescriptions.models import Prescription, PrescriptionItem, Visit
 
@@ -31,21 +32,6 @@ def doctor_data(membership) -> dict:
 
 def facility_data(facility) -> dict:
     return {"id": facility.pk, "name": facility.name, "kind": facility.kind}
-
-
-def coverage_data(scheme, share: int, supplementary=None) -> dict | None:
-    """The contract's coverage, and the supplementary fund paying part of the patient's
-    share when there is one."""
-    if scheme is None:
-        return None
-    return {"insurer": {"code": scheme.insurer.code, "name": scheme.insurer.name},
-            "scheme": {"code": scheme.code, "name": scheme.name},
-            "patient_share_percent": share,
-            "supplementary": None if supplementary is None else {
-                "insurer": {"code": supplementary.insurer.code,
-                            "name": supplementary.insurer.name},
-                "scheme": {"code": supplementary.code, "name": supplementary.name},
-                "percent": supplementary.supplementary_percent}}
 
 
 class VisitOut(serializers.ModelSerializer):
@@ -78,7 +64,7 @@ class ItemOut(serializers.ModelSerializer):
         model = PrescriptionItem
         fields = ["id", "code", "name", "quantity", "dispensed_quantity", "dosage", "dose",
                   "instructions", "unit_price", "total", "insurer_share", "supplementary_share",
-                  "patient_share", "covered", "rules_tracking_id", "result"]
+                  "patient_share", "covered", "rules_tracking_id", "loinc", "result"]
 
     @extend_schema_field(DoseOut(allow_null=True))
     def get_dose(self, obj: PrescriptionItem) -> dict | None:
@@ -132,6 +118,8 @@ class VisitIn(serializers.Serializer):
     national_code = serializers.CharField(max_length=32)
     doctor = serializers.IntegerField(required=False, allow_null=True, min_value=1,
         max_value=MAX_DB_ID)
+    scheme = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                   help_text="the basic scheme (code) of a person with two")
 
 
 class PrescriptionIn(serializers.Serializer):

@@ -22,7 +22,7 @@ from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
-from claims.eligibility import eligibility_on, new_hid
+from claims.eligibility import basic_covers, coverage_data, new_hid
 from prescriptions import money, patient_notices, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
@@ -71,8 +71,26 @@ class Admission:
     created: bool
 
 
+def _cover_for(patient: Patient, day: dt.date, scheme: object):
+    """The cover a visit carries: the only one, or the one reception chose of two (409
+    `overlap`, naming both, when none is chosen; 400 for a scheme the person lacks)."""
+    covers = basic_covers(patient, day)
+    code = str(scheme or "").strip().upper()[:32]
+    if code:
+        chosen = next((c for c in covers if c.scheme.code == code), None)
+        if chosen is None:
+            message = _("این بیمار بیمه «{c}» ندارد.").format(c=code)
+            raise Invalid(message, code="scheme", errors={"scheme": [message]})
+        return chosen
+    if len(covers) > 1:
+        raise Conflict(_("این بیمار دو بیمه پایه دارد؛ یکی را انتخاب کنید."), code="overlap",
+                       coverages=[coverage_data(c.scheme, c.patient_share_percent,
+                                                c.supplementary) for c in covers])
+    return covers[0] if covers else None
+
+
 def visit_admit(*, actor: Membership, national_code: object, doctor_id: object = None,
-                ip: str | None = None) -> Admission:
+                ip: str | None = None, scheme: object = "") -> Admission:
     """Admit a patient into a doctor's queue today; double submits return the same visit."""
     if actor.role not in (Role.RECEPTION, Role.DOCTOR):
         raise Forbidden(_("فقط پذیرش یا پزشک می‌تواند بیمار را پذیرش کند."))
@@ -87,7 +105,7 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
     existing = _waiting_visit(doctor, patient, today)
     if existing:
         return Admission(existing, False)
-    eligibility = eligibility_on(patient, today)
+    eligibility = _cover_for(patient, today, scheme)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -341,6 +359,7 @@ def _write_items(prescription: Prescription, items: list[ItemInput],
             supplementary_share=priced.split.supplementary_share,
             patient_share=priced.split.patient_share, covered=priced.covered,
             rules_tracking_id=rules.new_rules_tracking_id(), position=position,
+            loinc=entry.item.loinc,
         )
         for position, (entry, priced) in enumerate(zip(items, evaluation.lines, strict=True))
     )

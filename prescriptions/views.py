@@ -48,7 +48,8 @@ def _admit(request, form: AdmitForm, redirect_to: str):
             return _registration_page(request, newborn_form, doctor_id, redirect_to,
                                       newborns=patients.newborns_of(mother), mother=mother)
         admission = services.visit_admit(actor=request.membership, national_code=code,
-                                         doctor_id=doctor_id, ip=client_ip(request))
+                                         doctor_id=doctor_id, ip=client_ip(request),
+                                         scheme=form.cleaned_data.get("scheme", ""))
     except NotFound:
         if form.cleaned_data["newborn"]:
             messages.error(request, _("مادر با این کد ثبت نشده است؛ ابتدا مادر را ثبت کنید."))
@@ -58,16 +59,30 @@ def _admit(request, form: AdmitForm, redirect_to: str):
                                                                 "code": code}),
                                   doctor_id, redirect_to)
     except DomainError as exc:
+        if exc.code == "overlap":
+            raise ChooseCover(exc.message, exc.extra["coverages"]) from None
         messages.error(request, exc.message)
         return redirect(redirect_to)
     return _admitted(request, admission, redirect_to)
 
 
+class ChooseCover(Exception):
+    """Two basic covers: the admission form comes back with both to choose from."""
+
+    def __init__(self, message: str, covers: list[dict]) -> None:
+        super().__init__(message)
+        self.message, self.covers = message, covers
+
+
 def _queue_page(request, template: str, visits, redirect_to: str):
     form = AdmitForm(request.POST or None, facility_id=request.membership.facility_id)
+    covers, status = None, 200
     if request.method == "POST":
         if form.is_valid():
-            return _admit(request, form, redirect_to)
+            try:
+                return _admit(request, form, redirect_to)
+            except ChooseCover as choose:
+                covers, status = choose, 409
     elif request.membership.role == Role.DOCTOR:
         form.initial["doctor"] = request.membership.pk
     visits = list(visits)
@@ -77,8 +92,8 @@ def _queue_page(request, template: str, visits, redirect_to: str):
     # The doctor's next patient has the focus: Enter opens the visit.
     first_waiting = next((v.pk for v in visits if v.status == "waiting"), None)
     return render(request, template, {"form": form, "visits": visits,
-                                      "first_waiting": first_waiting},
-                  status=400 if form.errors else 200)
+                                      "first_waiting": first_waiting, "covers": covers},
+                  status=400 if form.errors else status)
 
 
 @role_required(Role.RECEPTION)

@@ -27,13 +27,17 @@ def test_a_blood_count_is_an_observation_with_components_and_a_report(api_as, wr
     assert observation["id"] == item and observation["status"] == "final"
     assert observation["basedOn"] == [{"reference": f"ServiceRequest/{item}"}]
     assert observation["category"][0]["coding"][0]["code"] == "laboratory"
-    assert observation["code"]["coding"][0] == {"system": system("catalog"), "code": "LAB-CBC",
-                                                "display": "Complete blood count"}
+    assert observation["code"]["coding"] == [
+        {"system": system("catalog"), "code": "LAB-CBC", "display": "Complete blood count"},
+        {"system": "http://loinc.org", "code": "58410-2", "display": "Complete blood count"}]
     wbc, hb, plt = observation["component"]
-    assert wbc["code"] == {"text": "WBC"}
-    assert wbc["valueQuantity"] == {"value": 11.2, "unit": "10^3/µL"}
-    assert wbc["referenceRange"] == [{"low": {"value": 4, "unit": "10^3/µL"},
-                                      "high": {"value": 10, "unit": "10^3/µL"},
+    assert wbc["code"] == {"text": "WBC",
+                           "coding": [{"system": "http://loinc.org", "code": "6690-2"}]}
+    # typed as "10^3/µL", kept in UCUM
+    assert wbc["valueQuantity"] == {"value": 11.2, "unit": "10*3/uL",
+                                    "system": "http://unitsofmeasure.org", "code": "10*3/uL"}
+    assert wbc["referenceRange"] == [{"low": {"value": 4, "unit": "10*3/uL"},
+                                      "high": {"value": 10, "unit": "10*3/uL"},
                                       "text": "4-10"}]
     assert [_flag(c) for c in (wbc, hb, plt)] == [H, N, L]
     assert observation["performer"] == [{"display": "آزمایشگاه پاستور"}]
@@ -51,7 +55,10 @@ def test_a_single_lab_value_carries_its_range_and_flag(api_as, written):
     record_result(api_as("lab"), rx, {"value": "۱۳۲", "unit": "mg/dL",
                                       "reference_range": "70-100"})
     observation = read(api_as("patient"), f"Observation/{rx['items'][0]['id']}")
-    assert observation["valueQuantity"] == {"value": 132, "unit": "mg/dL"}
+    assert observation["valueQuantity"] == {"value": 132, "unit": "mg/dL", "code": "mg/dL",
+                                            "system": "http://unitsofmeasure.org"}
+    assert {"system": "http://loinc.org", "code": "1558-6",
+            "display": "Fasting blood sugar"} in observation["code"]["coding"]
     assert observation["referenceRange"][0]["high"] == {"value": 100, "unit": "mg/dL"}
     assert _flag(observation) == H
     assert "component" not in observation
@@ -105,3 +112,16 @@ def test_results_are_hidden_from_everyone_who_cannot_read_the_prescription(api_a
         outcome(get(client, f"{resource_type}/{item}"), 404)
         assert read(client, resource_type, {"identifier": rx["tracking_code"]})["total"] == 0
         assert read(client, resource_type)["total"] == 0
+
+
+def test_an_imaging_report_in_findings_and_impression_with_its_study(api_as, written):
+    rx = written([{"code": "IMG-CXR", "quantity": 1}], kind="imaging")
+    record_result(api_as("imaging"), rx, {
+        "findings": "ریه‌ها پاک است.", "impression": "طبیعی",
+        "study_uid": "1.2.840.113619.2.55.3.604688119"})
+    [report] = resources(read(api_as("doctor", "درمانگاه شفا"), "DiagnosticReport",
+                              {"identifier": rx["tracking_code"]}))
+    assert report["conclusion"] == "طبیعی"
+    assert {"system": "urn:dicom:uid", "value": "urn:oid:1.2.840.113619.2.55.3.604688119"} \
+        in report["identifier"]
+    assert report["presentedForm"][0]["title"] == "یافته‌ها"

@@ -171,3 +171,57 @@ def test_doctor_and_patient_pages_show_the_cbc(api_as, written, page_as):
     patient_html = page_as("patient").get("/patient/").content.decode()
     for html in (doctor_html, patient_html):
         assert "WBC" in html and "۱۱.۲" in html and "بالا" in html
+
+
+# ---- coded results (seed 002 §9-2-8): LOINC, UCUM, ranges by sex and age ----
+
+def test_a_lab_item_carries_its_loinc_and_the_range_for_the_patient(api_as, written):
+    rx = written([{"code": "LAB-CBC", "quantity": 1}], kind="lab")
+    assert rx["items"][0]["loinc"] == "58410-2"
+    # the demo patient is a man: his haemoglobin range, not a woman's
+    body = record(api_as("lab"), rx, rx["items"][0]["id"], {"components": [
+        {"name": "WBC", "value": 6, "unit": "10*3/uL"},
+        {"name": "Hb", "value": 13, "unit": "g/dL"}]}).json()
+    wbc, hb = body["result"]["components"]
+    assert (wbc["loinc"], wbc["reference_range"], wbc["flag"]) == ("6690-2", "4-10", "normal")
+    assert (hb["loinc"], hb["reference_range"], hb["flag"]) == ("718-7", "13.5-17.5", "low")
+    assert body["result"]["loinc"] == "58410-2"
+
+
+@pytest.mark.parametrize("unit, problem", [
+    ("mg/dk", "UCUM"), ("mmol/L", "mg/dL"), ("milligrams", "UCUM"), ("mg//dL", "UCUM")])
+def test_a_unit_that_is_not_ucum_for_the_test_is_a_clear_400(api_as, written, unit, problem):
+    rx = written([{"code": "LAB-FBS", "quantity": 1}], kind="lab")
+    response = record(api_as("lab"), rx, rx["items"][0]["id"], {"value": 95, "unit": unit})
+    assert response.status_code == 400 and problem in response.json()["detail"]
+    assert Prescription.objects.get().status == "active"  # nothing half written
+
+
+@pytest.mark.parametrize("sent", [{}, {"unit": "mg/dl"}, {"unit": " mg/dL "}])
+def test_a_value_without_a_unit_or_in_another_spelling_takes_the_tests_own(
+        api_as, written, sent):
+    rx = written([{"code": "LAB-FBS", "quantity": 1}], kind="lab")
+    body = record(api_as("lab"), rx, rx["items"][0]["id"], {"value": 65, **sent}).json()
+    assert (body["result"]["unit"], body["result"]["reference_range"],
+            body["result"]["flag"]) == ("mg/dL", "70-100", "low")
+
+
+@pytest.mark.parametrize("uid", ["1.2.03", "abc", "1." + "1" * 70, 12])
+def test_a_bad_dicom_study_uid_is_a_clear_400(api_as, written, uid):
+    rx = written([{"code": "IMG-CXR", "quantity": 1}], kind="imaging")
+    response = record(api_as("imaging"), rx, rx["items"][0]["id"],
+                      {"findings": "طبیعی", "study_uid": uid})
+    assert response.status_code == 400 and "DICOM" in response.json()["detail"]
+
+
+def test_ucum_and_loinc_checks():
+    from prescriptions.results_spec import is_ucum, loinc_ok, ucum_normalize
+
+    for unit in ("mg/dL", "10*3/uL", "mmol/L", "%", "g/L", "[IU]/L", "mL/min/{1.73_m2}",
+                 "fL", "mm[Hg]", "{cells}/uL", "ug/mL"):
+        assert is_ucum(unit), unit
+    for unit in ("mg/dk", "grams", "mg//dL", "", "(mg)/dL"):
+        assert not is_ucum(unit), unit
+    assert ucum_normalize("10^3/µL") == "10*3/uL" and ucum_normalize(" mcg/mL ") == "ug/mL"
+    assert all(loinc_ok(c) for c in ("58410-2", "1558-6", "718-7", "777-3", "6690-2"))
+    assert not any(loinc_ok(c) for c in ("58410-3", "1558", "x-1", "1558-66"))

@@ -59,6 +59,9 @@ PATIENTS = [
     ("0022334459", "09120000011", "مریم", "حسینی", dt.date(1992, 7, 9), "F",
      ["SSO-GEN", "DANA-SUPP"]),
     ("0044556675", "09120000013", "حمید", "نظری", dt.date(1970, 11, 2), "M", []),
+    # two basic covers (seed 002 §9-1-2): reception chooses one at admission
+    ("0033669910", "09120000015", "ندا", "شهابی", dt.date(1988, 5, 14), "F",
+     ["IHIO-GOV", "SSO-GEN"]),
 ]
 
 
@@ -86,9 +89,17 @@ CATALOG = [
      "50 mg", 90000, {"pack_size": 4, "therapeutic_class": "pde5",
                       "synonyms": "viagra|ویاگرا"}),
     ("LAB-CBC", "lab", "شمارش کامل سلول‌های خون", "Complete blood count", "", "", 150000,
-     {"synonyms": "CBC|آزمایش خون"}),
+     {"synonyms": "CBC|آزمایش خون", "loinc": "58410-2", "result_spec": {"components": [
+         {"name": "WBC", "loinc": "6690-2", "unit": "10*3/uL",
+          "ranges": [{"low": 4, "high": 10}]},
+         {"name": "Hb", "loinc": "718-7", "unit": "g/dL",
+          "ranges": [{"sex": "F", "low": 12, "high": 16},
+                     {"sex": "M", "low": 13.5, "high": 17.5}]},
+         {"name": "PLT", "loinc": "777-3", "unit": "10*3/uL",
+          "ranges": [{"low": 150, "high": 450}]}]}}),
     ("LAB-FBS", "lab", "قند خون ناشتا", "Fasting blood sugar", "", "", 50000,
-     {"synonyms": "FBS|قند ناشتا|glucose"}),
+     {"synonyms": "FBS|قند ناشتا|glucose", "loinc": "1558-6",
+      "result_spec": {"unit": "mg/dL", "ranges": [{"low": 70, "high": 100}]}}),
     ("IMG-CXR", "imaging", "رادیوگرافی قفسه سینه (PA)", "Chest X-ray PA", "", "", 400000,
      {"synonyms": "CXR|عکس ریه|گرافی سینه"}),
     ("PHY-SESSION", "physio", "جلسه فیزیوتراپی", "Physiotherapy session", "", "", 300000, {}),
@@ -189,7 +200,7 @@ class Command(BaseCommand):
                                      "form": form, "strength": strength, "unit_price": price,
                                      "active": True, "ttac_tracked": kind == "drug",
                                      "pack_size": None, "therapeutic_class": "",
-                                     "synonyms": "", **extra})
+                                     "synonyms": "", "loinc": "", "result_spec": {}, **extra})
         for code, max_quantity, covered in INSURANCE_RULES:
             InsuranceRule.objects.update_or_create(
                 scheme=None, item=items[code],

@@ -36,10 +36,14 @@ class UserAdmin(PersianAdmin):
         return jalali_date(obj.date_joined)
 
     def save_related(self, request, form, formsets, change):
-        existing = set(Membership.objects.filter(user=form.instance).values_list("pk", flat=True))
+        before = dict(Membership.objects.filter(user=form.instance)
+                      .values_list("pk", "history_permission"))
         super().save_related(request, form, formsets, change)
-        for membership in Membership.objects.filter(user=form.instance).exclude(pk__in=existing):
-            services.membership_announce(membership)
+        for membership in Membership.objects.filter(user=form.instance):
+            if membership.pk not in before:
+                services.membership_announce(membership)
+            if membership.history_permission and not before.get(membership.pk):
+                services.history_right_announce(membership)
 
 
 @admin.register(Facility)
@@ -51,16 +55,21 @@ class FacilityAdmin(PersianAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(PersianAdmin):
-    list_display = ["user", "role", "facility", "practitioner", "is_active"]
-    list_filter = ["role", "is_active"]
+    list_display = ["user", "role", "facility", "practitioner", "history_permission",
+                    "is_active"]
+    list_filter = ["role", "is_active", "history_permission"]
     search_fields = ["user__national_code", "user__last_name", "practitioner__council_number"]
     autocomplete_fields = ["user", "facility", "practitioner"]
     list_select_related = ["user", "facility", "practitioner"]
 
     def save_model(self, request, obj, form, change):
+        granted = obj.history_permission and (not change or "history_permission"
+                                               in form.changed_data)
         super().save_model(request, obj, form, change)
         if not change:
             services.membership_announce(obj)
+        if granted:
+            services.history_right_announce(obj)
 
 
 @admin.register(Practitioner)

@@ -226,6 +226,11 @@ class Membership(models.Model):
         Practitioner, on_delete=models.PROTECT, null=True, blank=True,
         related_name="memberships", verbose_name=_("پروانه تجویزگر"),
     )
+    # Seed 004: insurer staff read a covered person's history only with this right, granted
+    # in the admin (the grant is SMSed to them), and then only under a live unlock.
+    history_permission = models.BooleanField(
+        _("اجازه مشاهده سوابق بیمه‌شدگان"), default=False,
+        help_text=_("فقط برای کارشناس بیمه؛ هر بار با کد پیامکی به همراه خود کارشناس باز می‌شود."))
     is_active = models.BooleanField(_("فعال"), default=True)
     created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
 
@@ -429,6 +434,7 @@ class SMSDevice(ThrottlingMixin, SideChannelDevice):
         LOGIN = "login", _("ورود")
         CONSENT = "consent", _("رضایت مشاهده سوابق")
         SIGN = "sign", _("امضا")
+        HISTORY = "history", _("باز کردن سوابق (کارشناس بیمه)")
 
     token = models.CharField(max_length=64, blank=True, null=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
@@ -566,6 +572,7 @@ class AccessLog(models.Model):
         PRESCRIPTION_READ = "prescription.read", _("مشاهده نسخه")
         PRESCRIPTION_LIST = "prescription.list", _("جستجوی نسخه‌ها")
         HISTORY_READ = "history.read", _("مشاهده سوابق درمانی")
+        HISTORY_UNLOCK = "history.unlock", _("باز کردن سوابق با کد")
         CONSENT_REQUEST = "consent.request", _("درخواست رضایت")
         CONSENT_GRANT = "consent.grant", _("ثبت رضایت")
         PAPER_COPY = "prescription.paper", _("چاپ نسخه کاغذی")
@@ -602,3 +609,20 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.target}"
+
+
+class HistoryUnlock(models.Model):
+    """A reviewer's live unlock of insured people's histories (seed 004): opened with a code
+    sent to their own mobile, it lapses HISTORY_UNLOCK_MINUTES after the last read."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("باز شدن سوابق")
+        verbose_name_plural = _("باز شدن‌های سوابق")
+        indexes = [models.Index(fields=["membership", "valid_until"], name="history_unlock")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} until {self.valid_until:%H:%M}"

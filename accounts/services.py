@@ -54,6 +54,8 @@ OTP_TEXT = {
         "اگر موافقید کد {code} را به پزشک بگویید."
     ),
     SMSDevice.Purpose.SIGN: "نسخه: کد امضای نسخه {code} است.",
+    SMSDevice.Purpose.HISTORY: ("نسخه: کد باز کردن سوابق بیمه‌شدگان {code} است. اگر شما "
+                                "درخواست نکرده‌اید، به مدیر سامانه خبر دهید."),
 }
 
 
@@ -410,6 +412,24 @@ def membership_announce(membership: Membership) -> None:
     from accounts.tasks import membership_notice_send
 
     transaction.on_commit(lambda: membership_notice_send.delay(membership.pk))
+
+
+def history_right_announce(membership: Membership) -> None:
+    """Seed 004's first paragraph: the person is told by SMS that the right was given."""
+    from accounts.tasks import history_right_notice_send
+
+    transaction.on_commit(lambda: history_right_notice_send.delay(membership.pk), robust=True)
+
+
+def history_right_notice(membership_id: int) -> None:
+    membership = Membership.objects.select_related("user", "facility").filter(
+        pk=membership_id, history_permission=True).first()
+    if membership is None or not membership.user.mobile:
+        return
+    send_sms(to=membership.user.mobile, purpose="notice",
+             text=("نسخه: اجازه مشاهده سوابق بیمه‌شدگان در {f} به شما داده شد. هر بار با کد "
+                   "پیامکی باز می‌شود.").format(f=membership.facility.name if membership.facility
+                                                 else ""))
 
 
 def membership_notice(membership_id: int) -> None:

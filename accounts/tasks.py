@@ -20,6 +20,11 @@ def membership_notice_send(self, membership_id: int) -> None:
     notice_with_retries(self, services.membership_notice, membership_id)
 
 
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def history_right_notice_send(self, membership_id: int) -> None:
+    notice_with_retries(self, services.history_right_notice, membership_id)
+
+
 @shared_task(ignore_result=True)
 def sms_code_deliver_task(user_id: int, purpose: str, context: str, text_args: dict) -> None:
     """No retry: a late code is worse than none; the person asks again (the failure opens

@@ -285,6 +285,8 @@ OTP_SMS_THROTTLE_FACTOR = envint("OTP_SMS_THROTTLE_FACTOR", 0)
 # TRUST_X_FORWARDED_FOR=1 is the older spelling of one hop.
 PROXY_HOPS = envint("PROXY_HOPS", 1 if envbool("TRUST_X_FORWARDED_FOR", False) else 0)
 CONSENT_GRANT_MINUTES = envint("CONSENT_GRANT_MINUTES", 30)
+# An insurer reviewer's unlock of histories lapses this long after their last read (seed 004).
+HISTORY_UNLOCK_MINUTES = envint("HISTORY_UNLOCK_MINUTES", 30)
 API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", 12)
 
 # Security when served for real

@@ -26,8 +26,9 @@ def month_of_claims() -> str:
     rng = random.Random(1405)  # noqa: S311 - demo figures, the same every time
     facilities = list(Facility.objects.filter(kind=Facility.Kind.PHARMACY))
     patients = list(Patient.objects.filter(coverages__scheme__kind="basic").distinct())
-    covers = {p.pk: p.coverages.select_related("scheme").get(scheme__kind="basic").scheme
-              for p in patients}
+    # a person with two basic covers claims on the first (reception's usual choice)
+    covers = {p.pk: p.coverages.select_related("scheme").filter(scheme__kind="basic")
+              .order_by("pk").first().scheme for p in patients}
     today = timezone.localdate()
     claims, lines = [], []
     for day_back in range(DAYS, 0, -1):

@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import patients
+from accounts.errors import DomainError
 from accounts.jalali import jalali_date, jalali_datetime
+from accounts.web import client_ip
 from config.admin_site import AuditedAdmin, PersianAdmin
 from prescriptions.models import (
     CatalogItem,
@@ -101,6 +107,48 @@ class PrescriptionAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [path("history/", self.admin_site.admin_view(self.insurer_history),
+                     name="insurer_history"), *super().get_urls()]
+
+    def insurer_history(self, request):
+        """«سوابق بیمار» (seed 004): the reviewer asks for a code to their own mobile, types
+        it, then reads a covered person's history while they keep reading."""
+        from prescriptions import insurer_history
+
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role != "reviewer":
+            return TemplateResponse(request, "403.html", status=403)
+        here = reverse("admin:insurer_history")
+        if request.method == "POST":
+            try:
+                if request.POST.get("action") == "send":
+                    insurer_history.unlock_request(membership=membership, ip=client_ip(request))
+                    messages.info(request, _("کد به همراه شما پیامک شد."))
+                else:
+                    insurer_history.unlock_verify(membership=membership,
+                                                  code=request.POST.get("code"),
+                                                  ip=client_ip(request))
+                    messages.success(request, _("سوابق باز شد."))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect(here)
+        found, problem = None, ""
+        code = request.GET.get("national_code", "").strip()
+        unlocked = insurer_history.unlock_live(membership) is not None
+        if code and unlocked:
+            try:
+                found = insurer_history.history_read(
+                    membership=membership, patient=patients.patient_find(code),
+                    ip=client_ip(request))
+            except DomainError as exc:
+                problem = exc.message
+        context = {**self.admin_site.each_context(request), "title": _("سوابق بیمار"),
+                   "unlocked": unlocked, "found": found, "problem": problem,
+                   "national_code": code,
+                   "allowed": bool(membership.history_permission)}
+        return TemplateResponse(request, "admin/prescriptions/insurer_history.html", context)
 
 
 @admin.register(ConsentGrant)

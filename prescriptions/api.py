@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,8 @@ from accounts.errors import Forbidden, Invalid
 from accounts.models import AccessLog, Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from accounts.web import client_ip
-from prescriptions import audit, selectors, services
+from claims.serializers import ClaimOut
+from prescriptions import audit, insurer_history, selectors, services
 from prescriptions.serializers import (
     CodeIn,
     MedicationOut,
@@ -187,12 +188,26 @@ class HistoryAccessVerifyApi(APIView):
         return Response({"valid_until": grant.valid_until})
 
 
+class InsurerHistoryOut(serializers.Serializer):
+    prescriptions = PrescriptionOut(many=True)
+    claims = ClaimOut(many=True)
+    valid_until = serializers.DateTimeField(help_text="when the unlock lapses unless read again")
+
+
 class HistoryApi(APIView):
-    permission_classes = [roles(Role.DOCTOR)]
+    """A doctor with the patient's consent: the prescriptions. An insurer reviewer with the
+    `history` right and a live unlock: the prescriptions and their insurer's claims."""
+
+    permission_classes = [roles(Role.DOCTOR, Role.REVIEWER)]
 
     @extend_schema(responses={200: PrescriptionOut(many=True)})
     def get(self, request, national_code):
         patient = patients.patient_find(national_code)
+        if request.membership.role == Role.REVIEWER:
+            found = insurer_history.history_read(membership=request.membership,
+                                                 patient=patient, ip=client_ip(request))
+            audit.results_read(request, found.prescriptions, target="history")
+            return Response(InsurerHistoryOut(found).data)
         prescriptions = list(selectors.history_for(doctor=request.membership, patient=patient)
                              .order_by("-created_at")[:selectors.LIST_LIMIT])
         accounts_services.access_log_record(
@@ -200,6 +215,29 @@ class HistoryApi(APIView):
             membership=request.membership, patient=patient, ip=client_ip(request))
         audit.results_read(request, prescriptions, target="history")
         return Response(PrescriptionOut(prescriptions, many=True).data)
+
+
+class HistoryUnlockApi(APIView):
+    """Seed 004: a code to the reviewer's own mobile opens the histories."""
+
+    permission_classes = [roles(Role.REVIEWER)]
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request):
+        insurer_history.unlock_request(membership=request.membership, ip=client_ip(request))
+        return Response({"detail": _("کد به همراه شما پیامک شد.")},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class HistoryUnlockVerifyApi(APIView):
+    permission_classes = [roles(Role.REVIEWER)]
+
+    @extend_schema(request=CodeIn, responses={200: None})
+    def post(self, request):
+        data = valid(CodeIn, request)
+        unlock = insurer_history.unlock_verify(membership=request.membership, code=data["code"],
+                                               ip=client_ip(request))
+        return Response({"valid_until": unlock.valid_until})
 
 
 class MedicationsApi(APIView):

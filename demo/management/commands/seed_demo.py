@@ -162,7 +162,9 @@ class Command(BaseCommand):
                     user=user, role=role, facility=facilities[facility_key],
                     council_number=council, specialty=specialty, notify=False,
                 )
-                Membership.objects.filter(pk=membership.pk).update(is_active=True)
+                # the demo reviewer holds seed 004's `history` right
+                Membership.objects.filter(pk=membership.pk).update(
+                    is_active=True, history_permission=role == Role.REVIEWER)
                 if membership.practitioner_id:
                     Practitioner.objects.filter(pk=membership.practitioner_id).update(
                         specialty=specialty, full_name=user.full_name, valid_until=None,

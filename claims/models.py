@@ -53,6 +53,10 @@ class Scheme(models.Model):
     supplementary_percent = models.PositiveSmallIntegerField(
         _("سهم تکمیلی از سهم بیمار (درصد)"), null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)])
+    # seed 002 §2's levels: a specialist visit is covered only on a GP's referral
+    needs_referral = models.BooleanField(
+        _("ارجاع برای متخصص لازم است"), default=False,
+        help_text=_("ویزیت متخصص فقط با ارجاع باز از پزشک عمومی تحت پوشش است."))
     is_active = models.BooleanField(_("فعال"), default=True)
 
     class Meta:

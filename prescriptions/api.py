@@ -14,7 +14,7 @@ from accounts.models import AccessLog, Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from accounts.web import client_ip
 from claims.serializers import ClaimOut
-from prescriptions import audit, insurer_history, selectors, services
+from prescriptions import audit, insurer_history, referrals, selectors, services
 from prescriptions.serializers import (
     CodeIn,
     MedicationOut,
@@ -23,6 +23,9 @@ from prescriptions.serializers import (
     PrescriptionIn,
     PrescriptionOut,
     PrescriptionPatchIn,
+    ReferralDetailOut,
+    ReferralIn,
+    ReferralOut,
     VisitIn,
     VisitOut,
 )
@@ -53,7 +56,8 @@ class VisitsApi(APIView):
         admission = services.visit_admit(actor=request.membership,
                                          national_code=data["national_code"],
                                          doctor_id=data.get("doctor"), ip=client_ip(request),
-                                         scheme=data.get("scheme", ""))
+                                         scheme=data.get("scheme", ""),
+                                         referral=data.get("referral", ""))
         code = status.HTTP_201_CREATED if admission.created else status.HTTP_200_OK
         return Response(VisitOut(admission.visit).data, status=code)
 
@@ -215,6 +219,36 @@ class HistoryApi(APIView):
             membership=request.membership, patient=patient, ip=client_ip(request))
         audit.results_read(request, prescriptions, target="history")
         return Response(PrescriptionOut(prescriptions, many=True).data)
+
+
+class ReferralsApi(APIView):
+    """A GP refers the visit's patient to a specialty (seed 002 §2)."""
+
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=ReferralIn, responses={201: ReferralOut})
+    def post(self, request):
+        data = valid(ReferralIn, request)
+        visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
+        referral = referrals.referral_create(doctor=request.membership, visit=visit,
+                                             specialty=data["specialty"],
+                                             note=data.get("note", ""))
+        return Response(ReferralOut(referral).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralApi(APIView):
+    permission_classes = [roles(Role.DOCTOR, Role.PATIENT)]
+
+    @extend_schema(responses={200: ReferralDetailOut})
+    def get(self, request, code):
+        referral = referrals.referral_visible(viewer=request.membership, code=code)
+        feedback = (list(selectors.prescriptions_base().filter(visit_id=referral.used_by_id))
+                    if referral.used_by_id else [])
+        accounts_services.access_log_record(
+            action=AccessLog.Action.PATIENT_READ, actor=request.user,
+            membership=request.membership, patient=referral.patient,
+            target=f"referral:{referral.code}", ip=client_ip(request))
+        return Response(ReferralDetailOut(referral, context={"feedback": feedback}).data)
 
 
 class HistoryUnlockApi(APIView):

@@ -9,6 +9,8 @@ urlpatterns = [
     path("patients/<str:national_code>/history-access/verify",
          api.HistoryAccessVerifyApi.as_view(), name="history-access-verify"),
     path("patients/<str:national_code>/history", api.HistoryApi.as_view(), name="history"),
+    path("referrals", api.ReferralsApi.as_view(), name="referrals"),
+    path("referrals/<str:code>", api.ReferralApi.as_view(), name="referral"),
     path("me/history-unlock", api.HistoryUnlockApi.as_view(), name="history-unlock"),
     path("me/history-unlock/verify", api.HistoryUnlockVerifyApi.as_view(),
          name="history-unlock-verify"),

@@ -27,6 +27,7 @@ class AdmitForm(forms.Form):
     newborn = forms.BooleanField(label=_("نوزاد (با کد ملی مادر)"), required=False)
     # the basic cover chosen for a person with two (seed 002 §9-1-2)
     scheme = forms.CharField(label=_("بیمه پایه"), required=False, max_length=32)
+    referral = forms.CharField(label=_("کد ارجاع (برای متخصص)"), required=False, max_length=10)
 
     def clean_national_code(self) -> str:
         return parse_patient_identifier(self.cleaned_data["national_code"]).value

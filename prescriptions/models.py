@@ -136,6 +136,9 @@ class Visit(models.Model):
     supplementary_percent = models.PositiveSmallIntegerField(_("سهم تکمیلی"), default=0)
     created_at = models.DateTimeField(_("زمان پذیرش"), default=timezone.now)
     completed_at = models.DateTimeField(_("زمان تأیید ویزیت"), null=True, blank=True)
+    # why the visit carries no cover although the person has one ("referral": the scheme
+    # needs a GP's referral for this specialist and none was open)
+    uncovered_reason = models.CharField(_("علت نبود پوشش"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("ویزیت")
@@ -429,3 +432,45 @@ class ClinicalLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} limits"
+
+
+class Referral(models.Model):
+    """A GP's referral to a specialty (seed 002 §2's levels): used once, within 30 days, by
+    a visit of the same patient with a doctor of that specialty; the specialist's
+    prescriptions of that visit are its feedback to the GP."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("باز")
+        USED = "used", _("استفاده‌شده")
+        EXPIRED = "expired", _("منقضی")
+
+    code = models.CharField(_("کد ارجاع"), max_length=10, unique=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals",
+                                verbose_name=_("بیمار"))
+    from_doctor = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("پزشک ارجاع‌دهنده"))
+    from_visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="referrals_made",
+                                   verbose_name=_("ویزیت ارجاع"))
+    specialty = models.CharField(_("تخصص"), max_length=20, choices=Specialty.choices)
+    note = models.CharField(_("یادداشت"), max_length=500, blank=True)
+    status = models.CharField(_("وضعیت"), max_length=8, choices=Status.choices,
+                              default=Status.OPEN)
+    valid_until = models.DateField(_("معتبر تا"))
+    used_by = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="referral_used", verbose_name=_("ویزیت متخصص"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ارجاع")
+        verbose_name_plural = _("ارجاع‌ها")
+        indexes = [models.Index(fields=["patient", "specialty", "status"],
+                                name="referral_open")]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.specialty}"
+
+    @property
+    def current_status(self) -> str:
+        if self.status == self.Status.OPEN and self.valid_until < timezone.localdate():
+            return self.Status.EXPIRED
+        return self.status

@@ -41,7 +41,8 @@ class VisitOut(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "hid", "patient", "coverage", "doctor", "status", "created_at"]
+        fields = ["id", "hid", "patient", "coverage", "uncovered_reason", "doctor", "status",
+                  "created_at"]
 
     def get_coverage(self, obj: Visit) -> dict | None:
         return coverage_data(obj.scheme, obj.patient_share_percent, obj.supplementary_scheme)
@@ -120,6 +121,8 @@ class VisitIn(serializers.Serializer):
         max_value=MAX_DB_ID)
     scheme = serializers.CharField(max_length=32, required=False, allow_blank=True,
                                    help_text="the basic scheme (code) of a person with two")
+    referral = serializers.CharField(max_length=10, required=False, allow_blank=True,
+                                     help_text="a GP's referral code, for a specialist")
 
 
 class PrescriptionIn(serializers.Serializer):
@@ -157,3 +160,31 @@ class MedicationOut(serializers.Serializer):
     tracking_code = serializers.CharField()
     prescriber = serializers.CharField()
     facility = serializers.CharField()
+
+
+class ReferralIn(serializers.Serializer):
+    visit = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
+    specialty = serializers.CharField(max_length=20)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class ReferralOut(serializers.Serializer):
+    code = serializers.CharField()
+    patient = PatientOut()
+    from_doctor = serializers.SerializerMethodField()
+    specialty = serializers.CharField()
+    note = serializers.CharField()
+    valid_until = serializers.DateField()
+    status = serializers.CharField(source="current_status")
+
+    def get_from_doctor(self, obj) -> dict:
+        return doctor_data(obj.from_doctor)
+
+
+class ReferralDetailOut(ReferralOut):
+    feedback = serializers.SerializerMethodField(
+        help_text="the prescriptions of the specialist visit that used the referral")
+
+    @extend_schema_field(PrescriptionOut(many=True))
+    def get_feedback(self, obj) -> list:
+        return PrescriptionOut(self.context.get("feedback", []), many=True).data

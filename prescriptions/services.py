@@ -23,7 +23,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import basic_covers, coverage_data, new_hid
-from prescriptions import money, patient_notices, rules
+from prescriptions import money, patient_notices, referrals, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
 from prescriptions.models import (
@@ -90,7 +90,8 @@ def _cover_for(patient: Patient, day: dt.date, scheme: object):
 
 
 def visit_admit(*, actor: Membership, national_code: object, doctor_id: object = None,
-                ip: str | None = None, scheme: object = "") -> Admission:
+                ip: str | None = None, scheme: object = "",
+                referral: object = "") -> Admission:
     """Admit a patient into a doctor's queue today; double submits return the same visit."""
     if actor.role not in (Role.RECEPTION, Role.DOCTOR):
         raise Forbidden(_("فقط پذیرش یا پزشک می‌تواند بیمار را پذیرش کند."))
@@ -106,10 +107,16 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
     if existing:
         return Admission(existing, False)
     eligibility = _cover_for(patient, today, scheme)
+    used, uncovered = None, ""
+    if eligibility is not None and referrals.needed(eligibility.scheme, doctor):
+        used = referrals.referral_for(patient=patient, doctor=doctor, code=referral, day=today)
+        if used is None:  # the scheme pays a specialist only on a GP's referral
+            eligibility, uncovered = None, "referral"
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 visit = Visit.objects.create(
+                    uncovered_reason=uncovered,
                     hid=new_hid(), facility_id=actor.facility_id, doctor=doctor,
                     patient=patient, admitted_by=actor, day=today,
                     scheme=eligibility.scheme if eligibility else None,
@@ -119,6 +126,9 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
                     supplementary_percent=(eligibility.supplementary_percent
                                            if eligibility else 0),
                 )
+                if used is not None and not referrals.referral_use(used, visit):
+                    raise Conflict(_("این ارجاع هم‌زمان در پذیرش دیگری استفاده شد."),
+                                   code="referral_used")
                 accounts_services.access_log_record(
                     action=AccessLog.Action.PATIENT_READ, actor=actor.user, membership=actor,
                     patient=patient, target=f"visit:{visit.hid}", ip=ip)

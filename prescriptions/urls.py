@@ -12,6 +12,7 @@ urlpatterns = [
     path("doctor/visits/<int:visit_id>/signing-content", views_prescribe.signing_content,
          name="signing_content"),
     path("doctor/visits/<int:visit_id>/complete", views_prescribe.complete, name="complete"),
+    path("doctor/visits/<int:visit_id>/refer", views_prescribe.refer, name="refer"),
     path("doctor/visits/<int:visit_id>/consent", views_prescribe.consent_request,
          name="consent_request"),
     path("doctor/visits/<int:visit_id>/consent/verify", views_prescribe.consent_verify,

@@ -49,7 +49,8 @@ def _admit(request, form: AdmitForm, redirect_to: str):
                                       newborns=patients.newborns_of(mother), mother=mother)
         admission = services.visit_admit(actor=request.membership, national_code=code,
                                          doctor_id=doctor_id, ip=client_ip(request),
-                                         scheme=form.cleaned_data.get("scheme", ""))
+                                         scheme=form.cleaned_data.get("scheme", ""),
+                                         referral=form.cleaned_data.get("referral", ""))
     except NotFound:
         if form.cleaned_data["newborn"]:
             messages.error(request, _("مادر با این کد ثبت نشده است؛ ابتدا مادر را ثبت کنید."))

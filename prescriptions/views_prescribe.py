@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as accounts_services
 from accounts.errors import DomainError, RulesRejected
-from accounts.jalali import fa_digits
-from accounts.models import AccessLog, Role
+from accounts.jalali import fa_digits, jalali_date
+from accounts.models import AccessLog, Role, Specialty
 from accounts.permissions import role_required
 from accounts.web import client_ip
-from prescriptions import audit, selectors, services
+from prescriptions import audit, referrals, selectors, services
 from prescriptions.dosage import Frequency, Timing
 from prescriptions.forms import DOSE_AMOUNTS, CodeForm, items_from_post
-from prescriptions.models import Kind, Prescription
+from prescriptions.models import Kind, Prescription, Referral
 
 TABS = [(Kind.DRUG, _("دارو")), (Kind.LAB, _("آزمایش")), (Kind.IMAGING, _("تصویربرداری")),
         (Kind.PHYSIO, _("فیزیوتراپی")), (Kind.SERVICE, _("خدمات پزشک"))]
@@ -48,6 +48,18 @@ def _visit_context(request, visit, **extra) -> dict:
         "signing_key": accounts_services.doctor_keys_of(membership).filter(
             revoked_at__isnull=True).first(),
     }
+    if membership.specialty == Specialty.GP:
+        made = list(Referral.objects.filter(from_visit__patient=patient,
+                                            from_doctor__user_id=membership.user_id)
+                    .order_by("-created_at")[:10])
+        used = {r.used_by_id for r in made if r.used_by_id}
+        feedback: dict[int, list] = {}
+        for rx in selectors.prescriptions_base().filter(visit_id__in=used):
+            feedback.setdefault(rx.visit_id, []).append(rx)
+        for referral in made:
+            referral.feedback = feedback.get(referral.used_by_id, [])
+        context.update(can_refer=True, referrals=made, specialties=[
+            (v, label) for v, label in Specialty.choices if v != Specialty.GP])
     context.update(extra)
     return context
 
@@ -202,6 +214,22 @@ def complete(request, visit_id: int):
     services.visit_complete(doctor=request.membership, visit=visit)
     messages.success(request, _("ویزیت {name} تأیید شد.").format(name=visit.patient.full_name))
     return redirect("prescriptions:doctor_home")
+
+
+@require_POST
+@role_required(Role.DOCTOR)
+def refer(request, visit_id: int):
+    visit = selectors.visit_get(viewer=request.membership, visit_id=visit_id)
+    try:
+        referral = referrals.referral_create(doctor=request.membership, visit=visit,
+                                             specialty=request.POST.get("specialty"),
+                                             note=request.POST.get("note", ""))
+        messages.success(request, _("ارجاع {s} با کد {c} ثبت شد؛ تا {d} معتبر است.").format(
+            s=referral.get_specialty_display(), c=referral.code,
+            d=jalali_date(referral.valid_until)))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("prescriptions:visit", visit_id=visit.pk)
 
 
 @require_POST

@@ -189,7 +189,7 @@ def test_seed_demo_is_idempotent(demo):
     counts = (User.objects.count(), Membership.objects.count(), Facility.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert (User.objects.count(), Membership.objects.count(), Facility.objects.count()) == counts
-    assert counts == (13, 14, 9)
+    assert counts == (14, 15, 9)
 
 
 def test_seed_demo_with_activity_fills_the_screens_once(demo):

@@ -37,6 +37,9 @@ SCHEMES = [
     ("DANA-SUPP", "DANA", "", "تکمیلی دانا", 70, "supplementary"),
 ]
 
+# funds that pay a specialist visit only on a GP's referral
+REFERRAL_SCHEMES = {"IHIO-RURAL"}
+
 # national code, mobile, first, last, memberships [(role, facility key, council, specialty)]
 PEOPLE = [
     ("0012345679", "09120000001", "سارا", "احمدی",
@@ -59,6 +62,8 @@ PATIENTS = [
     ("0022334459", "09120000011", "مریم", "حسینی", dt.date(1992, 7, 9), "F",
      ["SSO-GEN", "DANA-SUPP"]),
     ("0044556675", "09120000013", "حمید", "نظری", dt.date(1970, 11, 2), "M", []),
+    # IHIO-RURAL needs a GP's referral for a specialist (seed 002 §2)
+    ("0011223340", "09120000014", "زهرا", "یوسفی", dt.date(1995, 2, 11), "F", ["IHIO-RURAL"]),
     # two basic covers (seed 002 §9-1-2): reception chooses one at admission
     ("0033669910", "09120000015", "ندا", "شهابی", dt.date(1988, 5, 14), "F",
      ["IHIO-GOV", "SSO-GEN"]),
@@ -153,7 +158,8 @@ class Command(BaseCommand):
                 code=code,
                 defaults={"insurer": insurers[insurer_code], "name": name, "number": number,
                           "kind": kind, "patient_share_percent": 0 if supplementary else share,
-                          "supplementary_percent": share if supplementary else None},
+                          "supplementary_percent": share if supplementary else None,
+                          "needs_referral": code in REFERRAL_SCHEMES},
             )
         for national_code, mobile, first, last, memberships in PEOPLE:
             user = self._person(national_code, mobile, first, last)

@@ -41,8 +41,6 @@ ENDPOINTS = [
     ("history", "get", f"/api/v1/patients/{DEMO['patient'][0]}/history", None, set()),
     ("my access log", "get", "/api/v1/me/access-log", None, {"patient", "patient2"}),
     ("unlock histories", "post", "/api/v1/me/history-unlock", None, {"reviewer"}),
-    ("verify the unlock", "post", "/api/v1/me/history-unlock/verify", {"code": "000000"},
-     {"reviewer"}),
     ("my notices", "get", "/api/v1/me/notices", None, {"patient", "patient2"}),
     ("turn my notices off", "patch", "/api/v1/me/notices", {"sms": False},
      {"patient", "patient2"}),

@@ -87,7 +87,7 @@ def test_registry_import_creates_updates_and_reports_changes(demo):
         HEADER
         + "110001,0012345679,سارا احمدی,gp,suspended,1406-01-01\n"
         + "110002,0090123451,رضا کریمی,cardiology,active,\n"
-        + "110003,0011223340,زهرا یوسفی,پوست,active,2027-06-30\n")
+        + "110003,0771234562,زهرا یوسفی,پوست,active,2027-06-30\n")
     sara = Practitioner.objects.get(council_number="110001")
     assert sara.licence_status == "suspended" and sara.valid_until == dt.date(2027, 3, 21)
     assert "110001" in output and "active → suspended" in output
@@ -105,12 +105,12 @@ def test_running_the_same_registry_twice_changes_nothing(demo):
 
 @pytest.mark.parametrize("row, message", [
     ("110009,1234567890,نام,gp,active,", "national_code"),
-    ("abc,0011223340,نام,gp,active,", "council_number"),
-    ("110009,0011223340,,gp,active,", "full_name"),
-    ("110009,0011223340,نام,astrology,active,", "specialty"),
-    ("110009,0011223340,نام,gp,sleeping,", "licence_status"),
-    ("110009,0011223340,نام,gp,active,1405-13-40", "valid_until"),
-    ("110001,0011223340,نام,gp,active,", "belongs to national code"),
+    ("abc,0771234562,نام,gp,active,", "council_number"),
+    ("110009,0771234562,,gp,active,", "full_name"),
+    ("110009,0771234562,نام,astrology,active,", "specialty"),
+    ("110009,0771234562,نام,gp,sleeping,", "licence_status"),
+    ("110009,0771234562,نام,gp,active,1405-13-40", "valid_until"),
+    ("110001,0771234562,نام,gp,active,", "belongs to national code"),
     ("110009,0012345679,نام,gp,active,", "already has council number"),
     ("110002,0090123451,رضا کریمی,cardiology,active,", "repeats line"),
 ])

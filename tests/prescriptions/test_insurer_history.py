@@ -88,6 +88,8 @@ def test_the_code_goes_to_the_reviewers_own_mobile_only(demo, api_as, outbox):
 @pytest.mark.parametrize("role", ["doctor", "pharmacy", "reception", "patient", "lab"])
 def test_only_reviewers_unlock(api_as, demo, role):
     assert api_as(role).post("/api/v1/me/history-unlock", format="json").status_code == 403
+    assert api_as(role).post("/api/v1/me/history-unlock/verify", {"code": "123456"},
+                             format="json").status_code == 403
 
 
 def test_a_doctor_still_needs_the_patients_consent(demo, api_as):

@@ -223,6 +223,8 @@ class ClaimLine(models.Model):
     uid = models.CharField(_("کد اصالت"), max_length=16, blank=True)
     # Whether the item was pack-tracked (TTAC) when it was given: its line needs a code.
     tracked = models.BooleanField(_("دارای کد اصالت"), default=False)
+    # the insurer's tariff per unit the shares were computed on (seed 002 §8-6), if any
+    tariff = models.PositiveBigIntegerField(_("تعرفه بیمه"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("سطر سند")

@@ -41,6 +41,7 @@ class LineIn:
     uid: str = ""
     tracked: bool = False
     item_id: int | None = None
+    tariff: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Schem
                   total=line.total, insurer_share=line.insurer_share,
                   supplementary_share=line.supplementary_share,
                   patient_share=line.patient_share, amount=getattr(line, field),
-                  uid=line.uid, tracked=line.tracked)
+                  uid=line.uid, tracked=line.tracked, tariff=line.tariff)
         for claim, (payer, field) in zip(claims, payers, strict=True) for line in lines)
     return claims
 

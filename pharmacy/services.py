@@ -299,7 +299,8 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         split = money.split(unit_price=item.catalog_item.unit_price, quantity=line.quantity,
                             patient_share_percent=line_price.patient_share_percent,
                             covered=line_price.covered,
-                            supplementary_percent=line_price.supplementary_percent)
+                            supplementary_percent=line_price.supplementary_percent,
+                            tariff=line_price.tariff)
         new_lines.append(DispenseLine(item=item, quantity=line.quantity, uid=line.uid,
                                       unit_price=item.catalog_item.unit_price,
                                       **split.as_dict()))
@@ -355,7 +356,8 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
             source=f"dispense-line:{line.pk}", code=line.item.code, quantity=line.quantity,
             unit_price=line.unit_price, total=line.total, insurer_share=line.insurer_share,
             supplementary_share=line.supplementary_share, patient_share=line.patient_share,
-            uid=line.uid, tracked=line.item.catalog_item.is_pack_tracked, item_id=line.item_id)
+            uid=line.uid, tracked=line.item.catalog_item.is_pack_tracked, item_id=line.item_id,
+            tariff=priced.by_item[line.item_id].tariff)
             for line in new_lines])
     return dispense
 

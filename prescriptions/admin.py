@@ -8,18 +8,59 @@ from accounts import patients
 from accounts.errors import DomainError
 from accounts.jalali import jalali_date, jalali_datetime
 from accounts.web import client_ip
-from config.admin_site import AuditedAdmin, PersianAdmin
+from config.admin_site import AuditedAdmin, InsurerScopedAdmin, PersianAdmin
 from prescriptions.models import (
     CatalogItem,
     ClinicalLimit,
     ConsentGrant,
+    GenericGroup,
     InsuranceRule,
     InteractionRule,
     Prescription,
     PrescriptionItem,
     PrescriptionVersion,
+    Tariff,
     Visit,
 )
+
+
+class TariffInline(admin.TabularInline):
+    model = Tariff
+    extra = 1
+    fields = ["scheme", "amount", "valid_from", "valid_to"]
+
+
+@admin.register(GenericGroup)
+class GenericGroupAdmin(PersianAdmin):
+    """A generic and its brands; the insurers' tariffs per scheme, with validity dates that
+    never overlap (Tariff.clean)."""
+
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    inlines = [TariffInline]
+
+
+@admin.register(Tariff)
+class TariffAdmin(InsurerScopedAdmin):
+    insurer_path = "scheme__insurer"
+    reviewer_can_change = True
+    list_display = ["group", "scheme", "amount", "valid_from", "valid_to"]
+    list_filter = ["scheme"]
+    list_select_related = ["group", "scheme"]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser or self._is_reviewer(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A reviewer sets tariffs for their own insurer's schemes only."""
+        from config.admin_site import reviewer_insurer
+
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        insurer = reviewer_insurer(request)
+        if db_field.name == "scheme" and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(insurer=insurer) if insurer else \
+                field.queryset.none()
+        return field
 
 
 @admin.register(CatalogItem)

@@ -1,5 +1,6 @@
 """The prescribing API (contract: patients, visits, queue, prescriptions, history)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,7 +15,7 @@ from accounts.models import AccessLog, Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from accounts.web import client_ip
 from claims.serializers import ClaimOut
-from prescriptions import audit, insurer_history, referrals, selectors, services
+from prescriptions import audit, insurer_history, referrals, selectors, services, suggestions
 from prescriptions.serializers import (
     CodeIn,
     MedicationOut,
@@ -23,6 +24,7 @@ from prescriptions.serializers import (
     PrescriptionIn,
     PrescriptionOut,
     PrescriptionPatchIn,
+    PreviewOut,
     ReferralDetailOut,
     ReferralIn,
     ReferralOut,
@@ -126,7 +128,33 @@ class PrescriptionsApi(APIView):
         )
         fresh = selectors.prescription_get(viewer=request.membership,
                                            tracking_code=prescription.tracking_code)
-        return Response(PrescriptionOut(fresh).data, status=status.HTTP_201_CREATED)
+        return Response({**PrescriptionOut(fresh).data,
+                         "suggestions": suggestions.for_prescription(fresh)},
+                        status=status.HTTP_201_CREATED)
+
+
+class PreviewApi(APIView):
+    """The rule results, the cost split (tariffs applied) and cheaper alternatives before
+    registering (seed 002 §8-6's cost proposal); writes no prescription."""
+
+    permission_classes = [roles(Role.DOCTOR)]
+
+    @extend_schema(request=PrescriptionIn, responses={200: PreviewOut})
+    def post(self, request):
+        data = valid(PrescriptionIn, request)
+        visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
+        evaluation = services.prescription_preview(doctor=request.membership, visit=visit,
+                                                   kind=data["kind"], items=data["items"])
+        return Response({
+            "items": [{"code": p.line.item.code, "name": p.line.item.name,
+                       "quantity": p.line.quantity, "unit_price": p.line.item.unit_price,
+                       "covered": p.covered, "tariff": p.tariff, **p.split.as_dict()}
+                      for p in evaluation.lines],
+            "totals": evaluation.totals.as_dict(),
+            "rule_results": evaluation.result_dicts(),
+            "suggestions": suggestions.for_evaluation(
+                evaluation, scheme_id=visit.scheme_id, day=timezone.localdate()),
+        })
 
 
 class PrescriptionDetailApi(APIView):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/complete", api.VisitCompleteApi.as_view(), name="visit-complete"),
     path("queue", api.QueueApi.as_view(), name="queue"),
     path("prescriptions", api.PrescriptionsApi.as_view(), name="prescriptions"),
+    path("prescriptions/preview", api.PreviewApi.as_view(), name="prescription-preview"),
     path("prescriptions/<str:tracking_code>", api.PrescriptionDetailApi.as_view(),
          name="prescription"),
     path("prescriptions/<str:tracking_code>/cancel", api.PrescriptionCancelApi.as_view(),

@@ -29,7 +29,8 @@ def search_text_for(*, code: str, name_fa: str, name_en: str, synonyms: str = ""
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,31}$")
 REQUIRED_COLUMNS = {"code", "name_fa", "unit_price"}
 OPTIONAL_COLUMNS = {"name_en", "form", "strength", "therapeutic_class", "active", "synonyms",
-                    "pack_size", "tracked", "default_days_supply", "loinc"}
+                    "pack_size", "tracked", "default_days_supply", "loinc", "generic_group",
+                    "tariff"}
 BOOLEAN = {"1": True, "true": True, "yes": True, "": None, "0": False, "false": False,
            "no": False}
 
@@ -76,6 +77,15 @@ def _row_problems(line: int, row: dict, seen: dict[str, int]) -> list[str]:
             problems.append(f"line {line}: {name} is longer than 200 characters")
     if len(row.get("synonyms") or "") > 500:
         problems.append(f"line {line}: synonyms is longer than 500 characters")
+    group = (row.get("generic_group") or "").strip().upper()
+    if group and not CODE_PATTERN.match(group):
+        problems.append(f"line {line}: generic_group {group!r} is not a valid group code")
+    tariff = latin_digits((row.get("tariff") or "").strip()).replace(",", "")
+    if tariff and (not (tariff.isascii() and tariff.isdigit()) or not 0 < int(tariff) <= 10**13):
+        problems.append(f"line {line}: tariff {row.get('tariff')!r} is not a positive whole "
+                        "number of Rials")
+    if tariff and not group:
+        problems.append(f"line {line}: a tariff needs its generic_group")
     loinc = (row.get("loinc") or "").strip()
     if loinc and not results_spec.loinc_ok(loinc):
         problems.append(f"line {line}: loinc {loinc!r} is not a LOINC code (digits, a dash and "
@@ -99,6 +109,7 @@ def catalog_import(lines: Iterable[str], *, kind: str,
         return report
     seen: dict[str, int] = {}
     parsed: list[CatalogItem] = []
+    grouped: list[tuple[str, str, int | None]] = []  # (item code, group code, tariff)
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "") for k, v in row.items()}
         report.rows += 1
@@ -108,6 +119,9 @@ def catalog_import(lines: Iterable[str], *, kind: str,
         if problems:
             report.errors.extend(problems)
             continue
+        if (row.get("generic_group") or "").strip():
+            grouped.append((code, row["generic_group"].strip().upper(),
+                            _whole(latin_digits(row.get("tariff", "").strip()).replace(",", ""))))
         name_fa, name_en = row["name_fa"].strip(), row.get("name_en", "").strip()
         synonyms = "|".join(part.strip() for part in row.get("synonyms", "").split("|")
                             if part.strip())
@@ -131,6 +145,7 @@ def catalog_import(lines: Iterable[str], *, kind: str,
         report.errors.append(f"line {seen[code]}: code {code} exists with another kind")
     if report.errors:
         return report
+    groups = {row_code: (group, tariff) for row_code, group, tariff in grouped}
     before = dict(CatalogItem.objects.filter(code__in=seen.keys())
                   .values_list("code", "unit_price"))
     existing = set(before)
@@ -149,10 +164,47 @@ def catalog_import(lines: Iterable[str], *, kind: str,
         changed = {item.code: item.unit_price for item in parsed
                    if item.code in before and before[item.code] != item.unit_price}
         prices_record(changed, before)
+        if groups:
+            groups_record(groups)
     _refresh_statistics(CatalogItem._meta.db_table)
     report.updated = len(existing)
     report.created = len(parsed) - report.updated
     return report
+
+
+def groups_record(groups: dict[str, tuple[str, int | None]]) -> None:
+    """Put the items in their generic groups; a group's tariff, when given, applies to every
+    basic scheme from today (the tariff it replaces ends yesterday: periods never overlap)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from claims.models import Scheme
+    from prescriptions.models import CatalogItem, GenericGroup, Tariff
+
+    today = timezone.localdate()
+    made = {code: GenericGroup.objects.get_or_create(code=code)[0]
+            for code in {group for group, _tariff in groups.values()}}
+    for item_code, (group, _tariff) in groups.items():
+        CatalogItem.objects.filter(code=item_code).update(generic_group=made[group])
+    tariffs = {group: tariff for group, tariff in groups.values() if tariff}
+    schemes = list(Scheme.objects.filter(kind=Scheme.Kind.BASIC))
+    for group, amount in tariffs.items():
+        for scheme in schemes:
+            current = (Tariff.objects.select_for_update()
+                       .filter(group=made[group], scheme=scheme, valid_from__lte=today)
+                       .filter(valid_to__isnull=True).first())
+            if current is not None and current.amount == amount:
+                continue
+            if current is not None:
+                if current.valid_from == today:
+                    current.amount = amount
+                    current.save(update_fields=["amount"])
+                    continue
+                current.valid_to = today - dt.timedelta(days=1)
+                current.save(update_fields=["valid_to"])
+            Tariff.objects.create(group=made[group], scheme=scheme, amount=amount,
+                                  valid_from=today)
 
 
 def prices_record(changed: dict[str, int], before: dict[str, int]) -> None:

@@ -22,6 +22,22 @@ class Kind(models.TextChoices):
     SERVICE = "service", _("خدمات پزشک")
 
 
+class GenericGroup(models.Model):
+    """Items that are the same medicine (one generic, its brands): the insurer's tariff is
+    per group and scheme, and a cheaper member is the suggestion (seed 002 §8-6)."""
+
+    code = models.CharField(_("کد گروه"), max_length=32, unique=True)
+    name = models.CharField(_("نام"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("گروه ژنریک")
+        verbose_name_plural = _("گروه‌های ژنریک")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
 class CatalogItem(models.Model):
     """A drug or a service with its price in Rials. `search_text` feeds the as-you-type index."""
 
@@ -55,6 +71,9 @@ class CatalogItem(models.Model):
     # "components": [{name, loinc, unit, ranges}]} (prescriptions/results_spec.py).
     loinc = models.CharField(_("کد LOINC"), max_length=10, blank=True)
     result_spec = models.JSONField(_("واحد و بازه مرجع نتیجه"), default=dict, blank=True)
+    generic_group = models.ForeignKey(GenericGroup, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="items",
+                                      verbose_name=_("گروه ژنریک"))
     active = models.BooleanField(_("فعال"), default=True)
     search_text = models.CharField(max_length=1000, editable=False, default="")
 
@@ -260,6 +279,8 @@ class PrescriptionItem(models.Model):
     patient_share = models.PositiveBigIntegerField(_("سهم بیمار"))
     covered = models.BooleanField(_("تحت پوشش"))
     loinc = models.CharField(_("کد LOINC"), max_length=10, blank=True)
+    # the insurer's tariff per unit the shares were computed on (None: the price itself)
+    tariff = models.PositiveBigIntegerField(_("تعرفه بیمه"), null=True, blank=True)
     rules_tracking_id = models.CharField(_("شناسه رهگیری قواعد"), max_length=24, blank=True)
     result = models.JSONField(_("نتیجه"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -474,3 +495,44 @@ class Referral(models.Model):
         if self.status == self.Status.OPEN and self.valid_until < timezone.localdate():
             return self.Status.EXPIRED
         return self.status
+
+
+class Tariff(models.Model):
+    """What a scheme pays on for one unit of a generic group, from `valid_from` to
+    `valid_to`: the part of a price above it is the patient's alone. Periods of one group
+    and scheme never overlap (checked on save and on import)."""
+
+    group = models.ForeignKey(GenericGroup, on_delete=models.CASCADE, related_name="tariffs",
+                              verbose_name=_("گروه ژنریک"))
+    scheme = models.ForeignKey("claims.Scheme", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("صندوق"))
+    amount = models.PositiveBigIntegerField(_("تعرفه هر واحد (ریال)"))
+    valid_from = models.DateField(_("از تاریخ"))
+    valid_to = models.DateField(_("تا تاریخ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("تعرفه بیمه")
+        verbose_name_plural = _("تعرفه‌های بیمه")
+        indexes = [models.Index(fields=["group", "scheme", "valid_from"], name="tariff_on")]
+        constraints = [models.CheckConstraint(
+            condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+            name="tariff_period_in_order")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}/{self.scheme_id}: {self.amount}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("پایان پیش از شروع است.")})
+        overlapping = Tariff.objects.filter(group_id=self.group_id, scheme_id=self.scheme_id)
+        if self.pk:
+            overlapping = overlapping.exclude(pk=self.pk)
+        overlapping = overlapping.filter(Q(valid_to__isnull=True)
+                                         | Q(valid_to__gte=self.valid_from))
+        if self.valid_to:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
+        if overlapping.exists():
+            raise ValidationError(_("بازه این تعرفه با تعرفه دیگری از همین گروه و صندوق "
+                                    "هم‌پوشانی دارد."))

@@ -56,6 +56,7 @@ class PricedLine:
     patient_share_percent: int
     split: money.Split
     supplementary_percent: int = 0
+    tariff: int | None = None  # the insurer's tariff per unit the split was computed on
 
 
 @dataclass
@@ -151,6 +152,24 @@ class RuleBook:
         return chosen
 
 
+def tariffs_on(items: Sequence[CatalogItem], scheme_id: int | None, day: dt.date
+               ) -> dict[int, int]:
+    """The tariff per unit in force on `day` for each item in a generic group, by item id;
+    one query, none when no item is in a group or the patient is uninsured."""
+    from django.db.models import Q
+
+    from prescriptions.models import Tariff
+
+    groups = {item.pk: item.generic_group_id for item in items if item.generic_group_id}
+    if not groups or scheme_id is None:
+        return {}
+    by_group = dict(Tariff.objects.filter(
+        group_id__in=set(groups.values()), scheme_id=scheme_id, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values_list("group_id", "amount"))
+    return {pk: by_group[group] for pk, group in groups.items() if group in by_group}
+
+
 def evaluate(
     *,
     patient: Patient,
@@ -162,6 +181,7 @@ def evaluate(
     book: RuleBook | None = None,
     profile: Sequence[Medication] = (),
     supplementary_percent: int = 0,
+    tariffs: dict[int, int] | None = None,
 ) -> Evaluation:
     """Run both engines over the lines and price them. A constant number of queries.
 
@@ -171,6 +191,8 @@ def evaluate(
     results: list[RuleResult] = []
     item_ids = [line.item.pk for line in lines]
     insured = scheme_id is not None
+    if tariffs is None:  # by generic group, for the scheme on the day (no query without one)
+        tariffs = tariffs_on([line.item for line in lines], scheme_id, day)
     book = book if book is not None else RuleBook.load(
         item_ids, [m.item.pk for m in profile])
     rules = book.insurance_for(scheme_id)
@@ -268,10 +290,12 @@ def evaluate(
                 share = rule.patient_share_percent
         if not insured:
             covered = False
+        tariff = tariffs.get(line.item.pk) if covered else None
         priced.append(PricedLine(line, covered, share, money.split(
             unit_price=line.item.unit_price, quantity=line.quantity,
             patient_share_percent=share, covered=covered,
-            supplementary_percent=supplementary_percent), supplementary_percent))
+            supplementary_percent=supplementary_percent, tariff=tariff),
+            supplementary_percent, tariff))
     if not insured and lines:
         results.append(RuleResult("insurance.uninsured", RuleLevel.INFO,
                                   "بیمار بیمه ندارد؛ کل مبلغ را می‌پردازد.", []))

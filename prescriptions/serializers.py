@@ -188,3 +188,35 @@ class ReferralDetailOut(ReferralOut):
     @extend_schema_field(PrescriptionOut(many=True))
     def get_feedback(self, obj) -> list:
         return PrescriptionOut(self.context.get("feedback", []), many=True).data
+
+
+class PreviewItemOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField()
+    covered = serializers.BooleanField()
+    tariff = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField()
+    insurer_share = serializers.IntegerField()
+    supplementary_share = serializers.IntegerField()
+    patient_share = serializers.IntegerField()
+
+
+class AlternativeOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit_price = serializers.IntegerField()
+
+
+class SuggestionOut(serializers.Serializer):
+    code = serializers.CharField()
+    alternative = AlternativeOut()
+    patient_saving = serializers.IntegerField()
+
+
+class PreviewOut(serializers.Serializer):
+    items = PreviewItemOut(many=True)
+    totals = serializers.DictField(child=serializers.IntegerField())
+    rule_results = serializers.ListField(child=serializers.DictField())
+    suggestions = SuggestionOut(many=True)

@@ -369,7 +369,7 @@ def _write_items(prescription: Prescription, items: list[ItemInput],
             supplementary_share=priced.split.supplementary_share,
             patient_share=priced.split.patient_share, covered=priced.covered,
             rules_tracking_id=rules.new_rules_tracking_id(), position=position,
-            loinc=entry.item.loinc,
+            loinc=entry.item.loinc, tariff=priced.tariff,
         )
         for position, (entry, priced) in enumerate(zip(items, evaluation.lines, strict=True))
     )

@@ -8,7 +8,13 @@ from django.db import transaction
 from accounts import services as accounts_services
 from accounts.models import Facility, Membership, Patient, Practitioner, Role, Specialty, User
 from claims.models import Connection, Coverage, Insurer, Scheme
-from prescriptions.models import CatalogItem, InsuranceRule, InteractionRule
+from prescriptions.models import (
+    CatalogItem,
+    GenericGroup,
+    InsuranceRule,
+    InteractionRule,
+    Tariff,
+)
 
 FACILITIES = [
     # key, name, kind, SIAM id, city
@@ -77,6 +83,9 @@ CATALOG = [
      "capsule", "500 mg", 25000,
      {"pack_size": 20, "therapeutic_class": "penicillin",
       "synonyms": "amoxil|آموکسیل|آموکسی سیلین|amoxycillin"}),
+    ("AMOX-500-CAP-B", "drug", "آموکسی‌سیلین ۵۰۰ میلی‌گرم کپسول (برند)",
+     "Amoxicillin 500 mg capsule, brand", "capsule", "500 mg", 45000,
+     {"pack_size": 16, "therapeutic_class": "penicillin", "synonyms": "amoxil brand"}),
     ("PARA-500-TAB", "drug", "استامینوفن ۵۰۰ میلی‌گرم قرص", "Acetaminophen 500 mg tablet",
      "tablet", "500 mg", 5000,
      {"pack_size": 20, "therapeutic_class": "analgesic",
@@ -119,6 +128,10 @@ CATALOG = [
     ("VISIT-GP", "visit", "ویزیت پزشک عمومی", "GP visit", "", "", 1500000, {}),
 ]
 # item code, max quantity per prescription, covered (for every scheme)
+# generic groups (seed 002 §8-6): code, name, members, the basic schemes' tariff per unit
+GENERIC_GROUPS = [("AMOX-500", "آموکسی‌سیلین ۵۰۰ میلی‌گرم", ["AMOX-500-CAP", "AMOX-500-CAP-B"],
+                   25000)]
+
 INSURANCE_RULES = [("AMOX-500-CAP", 30, True), ("PHY-SESSION", 10, True),
                    ("SILD-50-TAB", None, False)]
 INTERACTIONS = [
@@ -209,6 +222,14 @@ class Command(BaseCommand):
                                      "active": True, "ttac_tracked": kind == "drug",
                                      "pack_size": None, "therapeutic_class": "",
                                      "synonyms": "", "loinc": "", "result_spec": {}, **extra})
+        basic = list(Scheme.objects.filter(kind=Scheme.Kind.BASIC))
+        for code, name, members, tariff in GENERIC_GROUPS:
+            group, _ = GenericGroup.objects.update_or_create(code=code, defaults={"name": name})
+            CatalogItem.objects.filter(code__in=members).update(generic_group=group)
+            for scheme in basic:
+                Tariff.objects.update_or_create(group=group, scheme=scheme,
+                                                valid_from=dt.date(2020, 1, 1),
+                                                defaults={"amount": tariff, "valid_to": None})
         for code, max_quantity, covered in INSURANCE_RULES:
             InsuranceRule.objects.update_or_create(
                 scheme=None, item=items[code],

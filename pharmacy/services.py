@@ -171,7 +171,8 @@ _ASK = object()
 def quote(*, prescription: Prescription, quantities: dict[int, int] | None = None,
           day: dt.date | None = None, book: rules.RuleBook | None = None,
           eligibility=_ASK, items: list[PrescriptionItem] | None = None,
-          profile: list[Medication] | None = None) -> Quote:
+          profile: list[Medication] | None = None,
+          tariffs: dict[int, int] | None = None) -> Quote:
     """Eligibility checked again, and both engines run again with today's prices (§9-2-5):
     a drug's lines against the patient's current medicines from other prescriptions."""
     day = day or timezone.localdate()
@@ -192,7 +193,7 @@ def quote(*, prescription: Prescription, quantities: dict[int, int] | None = Non
         patient=prescription.patient, doctor=None,
         lines=[rules.Line(i.catalog_item, wanted[i.pk]) for i in chosen],
         scheme_id=scheme_id, patient_share_percent=share, day=day, book=book,
-        profile=profile,
+        profile=profile, tariffs=tariffs,
         supplementary_percent=eligibility.supplementary_percent if eligibility else 0)
     by_item = {item.pk: priced for item, priced in zip(chosen, evaluation.lines, strict=True)}
     return Quote(scheme_id, eligibility.scheme if eligibility else None, share, evaluation,
@@ -214,8 +215,18 @@ def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
         if key not in eligibility:
             eligibility[key] = eligibility_on(prescription.patient, day,
                                               scheme_id=prescription.scheme_id)
+    # the tariffs of every item, once per scheme in play (usually one)
+    items = [i.catalog_item for p in prescriptions for i in p.items.all()]
+    tariffs = {scheme_id: rules.tariffs_on(items, scheme_id, day) for scheme_id in
+               {e.scheme.pk for e in eligibility.values() if e is not None}}
+
+    def tariffs_for(p):
+        found = eligibility[(p.patient_id, p.scheme_id)]
+        return tariffs.get(found.scheme.pk) if found is not None else {}
+
     return {p.pk: quote(prescription=p, day=day, book=book,
                         eligibility=eligibility[(p.patient_id, p.scheme_id)],
+                        tariffs=tariffs_for(p),
                         profile=[m for m in profiles.get(p.patient_id, [])
                                  if m.prescription_id != p.pk]) for p in prescriptions}
 

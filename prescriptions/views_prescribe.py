@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +15,7 @@ from accounts.jalali import fa_digits, jalali_date
 from accounts.models import AccessLog, Role, Specialty
 from accounts.permissions import role_required
 from accounts.web import client_ip
-from prescriptions import audit, referrals, selectors, services
+from prescriptions import audit, referrals, selectors, services, suggestions
 from prescriptions.dosage import Frequency, Timing
 from prescriptions.forms import DOSE_AMOUNTS, CodeForm, items_from_post
 from prescriptions.models import Kind, Prescription, Referral
@@ -106,9 +107,12 @@ def preview(request, visit_id: int):
     context = {"kind": request.POST.get("kind")}
     if items:
         try:
-            context["evaluation"] = services.prescription_preview(
+            evaluation = services.prescription_preview(
                 doctor=request.membership, visit=visit, kind=request.POST.get("kind"),
                 items=items, editing=request.POST.get("tracking_code", ""))
+            context["evaluation"] = evaluation
+            context["suggestions"] = suggestions.for_evaluation(
+                evaluation, scheme_id=visit.scheme_id, day=timezone.localdate())
         except DomainError as exc:
             context["error"] = exc.message
     return render(request, "prescriptions/_preview.html", context)

@@ -35,6 +35,21 @@
   document.addEventListener("click", function (event) {
     const pick = event.target.closest(".catalog-pick");
     if (pick) { addRow(pick.closest("form"), pick.dataset); return; }
+    const swap = event.target.closest(".rx-swap");
+    if (swap) {
+      // the cost proposal: the cheaper member of the generic group, in place of the item
+      const form = swap.closest("form");
+      form.querySelectorAll("tbody.rx-rows tr").forEach(function (row) {
+        const code = row.querySelector("input[name=code]");
+        if (code && code.value === swap.dataset.code) {
+          code.value = swap.dataset.alternative;
+          row.querySelector(".rx-name").textContent = swap.dataset.name;
+          row.querySelector(".rx-code").textContent = swap.dataset.alternative;
+        }
+      });
+      refresh(form);
+      return;
+    }
     const remove = event.target.closest(".rx-remove");
     if (remove) {
       const form = remove.closest("form");

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("pharmacy.urls")),
     path("", include("claims.urls")),
     path("", include("complaints.urls")),
+    path("", include("notices.urls")),
 ]
 
 handler403 = "accounts.views.forbidden"

@@ -11,9 +11,10 @@ from accounts import services as accounts_services
 from accounts.errors import DomainError, NotFound
 from accounts.identity import FIDA_LENGTH
 from accounts.jalali import fa_digits
-from accounts.models import AccessLog, Role
+from accounts.models import AccessLog, Patient, Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
+from notices import services as notices_services
 from prescriptions import selectors, services
 from prescriptions.forms import AdmitForm, Identity, PatientForm
 
@@ -139,4 +140,7 @@ def register_patient(request):
 def patient_home(request):
     prescriptions = list(selectors.prescriptions_visible_to(request.membership)
                          .order_by("-created_at")[:selectors.LIST_LIMIT])
-    return render(request, "prescriptions/patient_home.html", {"prescriptions": prescriptions})
+    own = Patient.objects.filter(user_id=request.user.pk).first()
+    return render(request, "prescriptions/patient_home.html", {
+        "prescriptions": prescriptions,
+        "sms_notices": notices_services.preference_of(own) if own else None})

@@ -191,3 +191,19 @@ def test_the_worker_sends_the_notice(worker_factory, outbox):
         kind="drug", items=[AMOX], override_warnings=True)
     wait_for(lambda: Notice.objects.filter(status="sent").exists())
     assert [m["text"] for m in _to_patient(outbox) if rx.tracking_code in m["text"]]
+
+
+def test_the_patient_turns_notices_off_on_their_page(page_as, demo):
+    page = page_as("patient")
+    html = page.get("/patient/").content.decode()
+    assert 'data-testid="sms-notices"' in html and "checked" in html.split("sms-notices")[2][:200]
+    assert page.post("/patient/notices", {}).status_code == 302  # unchecked: off
+    from accounts.models import Patient
+
+    patient = Patient.objects.get(national_code=DEMO["patient"][0])
+    assert services.preference_of(patient) is False
+    page.post("/patient/notices", {"sms": "on"})
+    assert services.preference_of(patient) is True
+    assert page_as("doctor", "درمانگاه شفا").post("/patient/notices", {}).status_code in (
+        302, 403)
+    assert services.preference_of(patient) is True

@@ -143,3 +143,17 @@ def test_the_admin_history_page_asks_for_the_code_then_shows_the_history(
 def test_the_admin_history_page_is_for_reviewers_only(page_as, demo):
     response = page_as("doctor", "درمانگاه شفا").get("/admin/prescriptions/prescription/history/")
     assert response.status_code in (302, 403)
+
+
+def test_guessing_the_unlock_code_meets_the_daily_cap(demo, api_as, outbox, settings):
+    settings.OTP_MAX_FAILURES_PER_DAY = 3
+    reviewer = api_as("reviewer")
+    assert reviewer.post("/api/v1/me/history-unlock", format="json").status_code == 202
+    code = outbox.last_code(DEMO["reviewer"][1], purpose="history")
+    wrong = str((int(code) + 1) % 10**len(code)).zfill(len(code))
+    for _ in range(3):
+        assert reviewer.post("/api/v1/me/history-unlock/verify", {"code": wrong},
+                             format="json").status_code == 400
+    capped = reviewer.post("/api/v1/me/history-unlock/verify", {"code": code}, format="json")
+    assert capped.status_code == 429 and capped["Retry-After"]  # even the right code, today
+    assert reviewer.get(f"/api/v1/patients/{ALI}/history").status_code == 403

@@ -27,7 +27,7 @@ def test_reception_admits_and_doctor_prescribes_two_drugs(page, new_page, live_d
 
     search = doctor.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
     search.fill("آموکسی")
-    doctor.locator(".catalog-pick", has_text="آموکسی‌سیلین").click()
+    doctor.locator(".catalog-pick", has_text="آموکسی‌سیلین").filter(has_not_text="برند").click()
     doctor.get_by_label("تعداد").last.fill("20")
     # the second drug by keyboard alone: type, Enter picks the first result
     search.fill("استامینوفن")

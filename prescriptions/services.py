@@ -105,6 +105,8 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
     today = timezone.localdate()
     existing = _waiting_visit(doctor, patient, today)
     if existing:
+        if str(referral or "").strip() and existing.uncovered_reason == "referral":
+            return Admission(_covered_by_referral(existing, referral, scheme, today), False)
         return Admission(existing, False)
     eligibility = _cover_for(patient, today, scheme)
     used, uncovered = None, ""
@@ -138,6 +140,27 @@ def visit_admit(*, actor: Membership, national_code: object, doctor_id: object =
             if existing:  # a concurrent double submit won the race
                 return Admission(existing, False)
     raise Conflict(_("صدور شناسه شباد ممکن نشد؛ دوباره تلاش کنید."))
+
+
+def _covered_by_referral(visit: Visit, code: object, scheme: object, day: dt.date) -> Visit:
+    """The referral shown after an uncovered admission: the waiting visit takes its cover
+    and the referral is used, in one transaction (conditional updates on both)."""
+    eligibility = _cover_for(visit.patient, day, scheme)
+    if eligibility is None:
+        return visit
+    used = referrals.referral_for(patient=visit.patient, doctor=visit.doctor, code=code,
+                                  day=day)
+    with transaction.atomic():
+        covered = Visit.objects.filter(pk=visit.pk, uncovered_reason="referral",
+                                       status=Visit.Status.WAITING).update(
+            uncovered_reason="", scheme=eligibility.scheme,
+            patient_share_percent=eligibility.patient_share_percent,
+            supplementary_scheme=eligibility.supplementary,
+            supplementary_percent=eligibility.supplementary_percent)
+        if covered and not referrals.referral_use(used, visit):
+            raise Conflict(_("این ارجاع هم‌زمان در پذیرش دیگری استفاده شد."),
+                           code="referral_used")
+    return _waiting_visit(visit.doctor, visit.patient, day) or visit
 
 
 def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit | None:

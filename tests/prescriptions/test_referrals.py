@@ -140,3 +140,24 @@ def test_reception_sees_why_a_specialist_visit_is_uncovered(api_as, page_as, dem
     _admit(api_as("reception"), ZAHRA, karimi)
     html = page_as("reception").get("/reception/").content.decode()
     assert 'data-testid="uncovered-referral"' in html and 'name="referral"' in html
+
+
+def test_a_referral_shown_after_an_uncovered_admission_covers_that_visit(api_as, demo):
+    karimi = membership_of(DEMO["cardiologist"][0])
+    reception = api_as("reception")
+    uncovered = _admit(reception, ZAHRA, karimi).json()
+    assert uncovered["coverage"] is None
+    Referral.objects.create(code="REFCODE001", patient=Visit.objects.get(
+        pk=uncovered["id"]).patient, from_doctor=membership_of(DEMO["doctor"][0],
+                                                               "درمانگاه شفا"),
+        from_visit=Visit.objects.get(pk=uncovered["id"]), specialty="cardiology",
+        valid_until=timezone.localdate() + dt.timedelta(days=30))
+    again = _admit(reception, ZAHRA, karimi, referral="refcode001")
+    assert again.status_code == 200  # the same waiting visit, now covered
+    assert again.json()["id"] == uncovered["id"]
+    assert again.json()["coverage"]["scheme"]["code"] == "IHIO-RURAL"
+    assert again.json()["uncovered_reason"] == ""
+    assert Referral.objects.get(code="REFCODE001").used_by_id == uncovered["id"]
+    # a bad code on the uncovered visit is the same clear 400
+    other = _admit(reception, DEMO["patient"][0], karimi).json()
+    assert other["coverage"] is not None  # Ali's scheme needs no referral

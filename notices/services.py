@@ -50,19 +50,24 @@ def _hand_over(key: str) -> None:
         logger.warning("notice %s left for the sweep: the broker is down", key)
 
 
-def recipient(patient: Patient) -> str:
-    """The number the person holds: a newborn's notices go to the mother."""
+def _holder(patient: Patient) -> Patient:
+    """Who holds the phone: a newborn registered under the mother is told through her."""
     if patient.mother_id and not (patient.national_code or patient.fida_code):
-        patient = patient.mother
-    if patient.user_id and patient.user.mobile:
-        return patient.user.mobile
-    return patient.mobile or ""
+        return patient.mother
+    return patient
 
 
-def notices_wanted(patient: Patient) -> bool:
-    owner = (patient.mother if patient.mother_id and not (patient.national_code
-                                                          or patient.fida_code) else patient)
-    return Preference.objects.filter(patient=owner, sms=False).first() is None
+def recipient(patient: Patient) -> str:
+    """The number the person holds: their account's mobile, else the registered one."""
+    holder = _holder(patient)
+    if holder.user_id and holder.user.mobile:
+        return holder.user.mobile
+    return holder.mobile or ""
+
+
+def preference_of(patient: Patient) -> bool:
+    """Whether the person (a newborn's mother) wants notices; no row means yes."""
+    return not Preference.objects.filter(patient=_holder(patient), sms=False).exists()
 
 
 def notice_deliver(key: str) -> None:
@@ -72,7 +77,7 @@ def notice_deliver(key: str) -> None:
     if not taken:
         return  # sent, skipped or being sent by another worker
     notice = Notice.objects.select_related("patient__user", "patient__mother__user").get(key=key)
-    to = recipient(notice.patient) if notices_wanted(notice.patient) else ""
+    to = recipient(notice.patient) if preference_of(notice.patient) else ""
     if not to:
         Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.SKIPPED)
         return
@@ -100,10 +105,6 @@ def notices_sweep() -> int:
     for key in keys:
         _hand_over(key)
     return len(keys)
-
-
-def preference_of(patient: Patient) -> bool:
-    return notices_wanted(patient)
 
 
 def preference_set(*, patient: Patient, sms: bool) -> bool:

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import paging, selectors, services
 from accounts.errors import Forbidden, Invalid
 from accounts.models import Role
 from accounts.permissions import roles
@@ -26,6 +26,7 @@ from accounts.serializers import (
     membership_data,
 )
 from accounts.web import client_ip
+from config.api_errors import flat_errors
 
 
 def valid(serializer_class, request):
@@ -33,7 +34,7 @@ def valid(serializer_class, request):
         raise Invalid(_("بدنه درخواست باید یک شیء JSON باشد."), code="invalid_body")
     serializer = serializer_class(data=request.data)
     if not serializer.is_valid():
-        raise Invalid(_("ورودی نامعتبر است."), errors=serializer.errors)
+        raise Invalid(_("ورودی نامعتبر است."), errors=flat_errors(serializer.errors))
     return serializer.validated_data
 
 
@@ -117,10 +118,11 @@ class MeApi(APIView):
 class MyAccessLogApi(APIView):
     permission_classes = [roles(Role.PATIENT)]
 
-    @extend_schema(responses={200: AccessLogOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: AccessLogOut(many=True)})
     def get(self, request):
-        entries = selectors.access_log_of(user=request.user)[:500]
-        return Response(AccessLogOut(entries, many=True).data)
+        page = paging.keyset(selectors.access_log_of(user=request.user), request.query_params,
+                             order=("-at", "-pk"), scope="access-log")
+        return paging.linked(Response(AccessLogOut(page.items, many=True).data), request, page)
 
 
 class MyKeysApi(APIView):
@@ -128,10 +130,11 @@ class MyKeysApi(APIView):
 
     permission_classes = [roles(Role.DOCTOR)]
 
-    @extend_schema(responses={200: DoctorKeyOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: DoctorKeyOut(many=True)})
     def get(self, request):
-        return Response(DoctorKeyOut(services.doctor_keys_of(request.membership),
-                                     many=True).data)
+        page = paging.keyset(services.doctor_keys_of(request.membership), request.query_params,
+                             order=("-created_at", "-pk"), scope="keys")
+        return paging.linked(Response(DoctorKeyOut(page.items, many=True).data), request, page)
 
     @extend_schema(request=DoctorKeyIn, responses={201: DoctorKeyCreatedOut})
     def post(self, request):

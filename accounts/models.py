@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -626,3 +627,28 @@ class HistoryUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id} until {self.valid_until:%H:%M}"
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an `Idempotency-Key`: the caller's key, a digest of what was sent,
+    and the answer given, kept 24 hours so a retry gets the same answer and the same key
+    with another body is refused. Written in the write's own transaction: a crash keeps
+    neither, so a retry runs again."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE,
+                                   related_name="idempotent_requests")
+    key = models.CharField(_("کلید یکتایی"), max_length=255)
+    fingerprint = models.CharField(_("چکیده درخواست"), max_length=64)
+    nonce = models.CharField(max_length=32)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("درخواست یکتا")
+        verbose_name_plural = _("درخواست‌های یکتا")
+        constraints = [models.UniqueConstraint(fields=["membership", "key"],
+                                               name="idempotency_key_once_per_caller")]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}:{self.key}"

@@ -1,21 +1,32 @@
-"""Keyset pagination for API lists: `?page_size=` (at most 200, default 50) and `?cursor=`,
-with `Link: <…>; rel="next"` (RFC 8288) while more remain. The cursor is signed: a tampered
-one is a clear 400, never a query on made-up values."""
+"""Keyset pagination for every API list: `?page_size=` (at most 200, default 50) and
+`?cursor=`, with `Link: <…>; rel="next"` (RFC 8288) while more remain; the body keeps its
+shape. A page costs the list's own queries whatever its position: the cursor carries the
+last row's sort values and the next page starts after them (`WHERE (a, id) < (…)`), never
+an OFFSET. The cursor is signed for one list: a tampered one, or one from another list, is a
+clear 400, never a query on made-up values."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 
 from accounts.errors import Invalid
 
 DEFAULT_SIZE = 50
 MAX_SIZE = 200
 SALT = "noskhe.paging"
+CURSOR_MAX = 400
+
+PARAMETERS = [
+    OpenApiParameter("page_size", int, description="1 to 200; 50 when absent"),
+    OpenApiParameter("cursor", str, description="from the previous page's Link rel=next"),
+]
 
 
 @dataclass
@@ -35,31 +46,101 @@ def page_size_of(params) -> int:
     return int(text)
 
 
-def _decode(cursor: str) -> tuple[dt.date, int]:
+def _bad_cursor() -> Invalid:
+    message = _("نشانگر صفحه (cursor) نامعتبر است.")
+    return Invalid(message, code="cursor", errors={"cursor": [message]})
+
+
+def cursor_dump(scope: str, values: Sequence[Any]) -> str:
+    return signing.dumps([_plain(v) for v in values], salt=f"{SALT}:{scope}", compress=True)
+
+
+def cursor_load(scope: str, cursor: object, width: int | None) -> list:
+    text = str(cursor)
+    if len(text) > CURSOR_MAX:
+        raise _bad_cursor()
     try:
-        day, pk = signing.loads(cursor, salt=SALT)
-        return dt.date.fromisoformat(day), int(pk)
-    except (signing.BadSignature, ValueError, TypeError):
-        message = _("نشانگر صفحه (cursor) نامعتبر است.")
-        raise Invalid(message, code="cursor", errors={"cursor": [message]}) from None
+        values = signing.loads(text, salt=f"{SALT}:{scope}")
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        raise _bad_cursor() from None
+    if not isinstance(values, list) or (width is not None and len(values) != width):
+        raise _bad_cursor()
+    return values
 
 
-def by_date_then_id(queryset: QuerySet, params, *, date_field: str) -> Page:
-    """A page of a list ordered newest first by `date_field`, then by id."""
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _field(queryset: QuerySet, name: str):
+    return queryset.model._meta.pk if name == "pk" else queryset.model._meta.get_field(name)
+
+
+def keyset(queryset: QuerySet, params, *, order: Sequence[str], scope: str) -> Page:
+    """A page of `queryset` in `order` (field names, `-` for descending, the last one
+    unique, e.g. ("-created_at", "-pk")): one query of page_size + 1 rows."""
     size = page_size_of(params)
+    names = [name.lstrip("-") for name in order]
     cursor = params.get("cursor")
     if cursor:
-        day, pk = _decode(str(cursor)[:200])
-        queryset = queryset.filter(Q(**{f"{date_field}__lt": day})
-                                   | Q(**{date_field: day, "pk__lt": pk}))
-    rows = list(queryset.order_by(f"-{date_field}", "-pk")[:size + 1])
+        raw = cursor_load(scope, cursor, len(names))
+        try:
+            values = [_field(queryset, name).to_python(value)
+                      for name, value in zip(names, raw, strict=True)]
+        except Exception:  # a signed cursor that no longer parses
+            raise _bad_cursor() from None
+        queryset = queryset.filter(_after(order, values))
+    rows = list(queryset.order_by(*order)[:size + 1])
+    return _cut(rows, size, lambda row: [getattr(row, n) for n in names], scope)
+
+
+def _after(order: Sequence[str], values: list) -> Q:
+    """Rows strictly after `values` in `order`: (a > x) or (a = x and b > y) or …"""
+    condition = Q()
+    for index, name in enumerate(order):
+        field = name.lstrip("-")
+        step = Q(**{f"{field}__{'lt' if name.startswith('-') else 'gt'}": values[index]})
+        for earlier, value in zip(order[:index], values[:index], strict=True):
+            step &= Q(**{earlier.lstrip("-"): value})
+        condition |= step
+    return condition
+
+
+def fetched(fetch: Callable[[Any, int], Sequence], params, *, key: Callable[[Any], Sequence],
+            parse: Callable[[list], Any], scope: str) -> Page:
+    """A page from a hand-written query: `fetch(after, limit)` with `after` the cursor's
+    values turned back by `parse` (None on the first page), `key(row)` what the next cursor
+    carries."""
+    size = page_size_of(params)
+    after = None
+    if params.get("cursor"):
+        raw = cursor_load(scope, params.get("cursor"), None)
+        try:
+            after = parse(raw)
+        except Exception:  # a signed cursor that no longer parses
+            raise _bad_cursor() from None
+    return _cut(list(fetch(after, size + 1)), size, key, scope)
+
+
+def of_list(rows: Sequence, params, *, key: Callable[[Any], Sequence], scope: str) -> Page:
+    """A page of a small list built in memory (a medication profile), in the order of
+    `key` (a tuple of numbers and strings, unique per row): the same cursor and Link."""
+    size = page_size_of(params)
+    ordered = sorted(rows, key=lambda row: list(key(row)))
+    cursor = params.get("cursor")
+    if cursor:
+        mark = cursor_load(scope, cursor, None)
+        try:
+            ordered = [row for row in ordered if list(key(row)) > mark]
+        except TypeError:  # a signed cursor of another shape
+            raise _bad_cursor() from None
+    return _cut(ordered[:size + 1], size, key, scope)
+
+
+def _cut(rows: list, size: int, key: Callable[[Any], Sequence], scope: str) -> Page:
     more = len(rows) > size
     rows = rows[:size]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = signing.dumps([getattr(last, date_field).isoformat(), last.pk], salt=SALT)
-    return Page(rows, next_cursor)
+    return Page(rows, cursor_dump(scope, key(rows[-1])) if more else None)
 
 
 def next_link(request, page: Page) -> str | None:
@@ -69,3 +150,11 @@ def next_link(request, page: Page) -> str | None:
         request.GET.copy())
     params["cursor"] = page.next_cursor
     return f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
+
+
+def linked(response, request, page: Page):
+    """The response with its Link header when more remain."""
+    link = next_link(request, page)
+    if link:
+        response["Link"] = link
+    return response

@@ -38,3 +38,11 @@ def sms_gateway_probe_task() -> None:
     """A sign-in request for nobody we know asks the gateway instead of sending, so an
     outage answers everyone alike (and takes the same path through the worker)."""
     services.sms_gateway_probe()
+
+
+@shared_task(ignore_result=True)
+def idempotency_purge_task() -> int:
+    """Idempotency-Keys older than 24 hours are forgotten (beat, hourly)."""
+    from accounts import idempotency
+
+    return idempotency.purge()

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -17,6 +18,7 @@ from accounts.middleware import SESSION_KEY
 from accounts.models import Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
+from config.api_errors import json_error
 
 ROLE_HOME = {
     Role.DOCTOR: "prescriptions:doctor_home",
@@ -145,11 +147,19 @@ def admin_login(request):
     return redirect(f"{reverse('accounts:login')}?next={next_url}")
 
 
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def forbidden(request, exception=None):
+    if _api(request):
+        return json_error(403, "forbidden", _("اجازه این کار را ندارید."))
     return render(request, "403.html", status=403)
 
 
 def not_found(request, exception=None):
+    if _api(request):
+        return json_error(404, "not_found", _("این نشانی در API نیست."))
     return render(request, "404.html", status=404)
 
 
@@ -160,6 +170,8 @@ def server_error(request):
     what = faults.dependency_down(sys.exc_info()[1])
     if what:
         return faults.unavailable_response(request, what)
+    if _api(request):
+        return json_error(500, "server_error", _("خطای داخلی؛ به پشتیبانی خبر داده شد."))
     return render(request, "500.html", status=500)
 
 

@@ -44,7 +44,7 @@ class ClaimsApi(APIView):
                     OpenApiParameter("to", str, required=True),
                     OpenApiParameter("scheme", str, many=True),
                     OpenApiParameter("status", str, enum=Claim.Status.values),
-                    OpenApiParameter("page_size", int), OpenApiParameter("cursor", str)],
+                    *paging.PARAMETERS],
         responses={200: ClaimListOut})
     def get(self, request):
         params = request.query_params
@@ -54,14 +54,11 @@ class ClaimsApi(APIView):
         claims = selectors.claims_of(facility_id=request.membership.facility_id,
                                      period=period, status=wanted)
         totals = selectors.totals_of(claims)
-        page = paging.by_date_then_id(claims, params, date_field="service_date")
+        page = paging.keyset(claims, params, order=("-service_date", "-pk"), scope="claims")
         count = totals.pop("count")
-        response = Response({"count": count, "totals": totals,
-                             "results": [claim_data(claim) for claim in page.items]})
-        link = paging.next_link(request, page)
-        if link:
-            response["Link"] = link
-        return response
+        return paging.linked(Response({"count": count, "totals": totals,
+                                       "results": [claim_data(claim) for claim in page.items]}),
+                             request, page)
 
 
 class ClaimsAddUnsentApi(APIView):
@@ -109,7 +106,7 @@ class InvoicesApi(APIView):
     permission_classes = [roles(*INVOICE_ROLES)]
 
     @extend_schema(parameters=[OpenApiParameter("period", str),
-                               OpenApiParameter("status", str)],
+                               OpenApiParameter("status", str), *paging.PARAMETERS],
                    responses={200: InvoiceOut(many=True)})
     def get(self, request):
         invoices = invoicing.invoices_visible_to(request.membership)
@@ -118,7 +115,9 @@ class InvoicesApi(APIView):
                 period=invoicing.month_parse(request.query_params["period"]).label)
         if request.query_params.get("status") in Invoice.Status.values:
             invoices = invoices.filter(status=request.query_params["status"])
-        return Response([invoice_data(i) for i in invoices[:500]])
+        page = paging.keyset(invoices, request.query_params, order=("-created_at", "-pk"),
+                             scope="invoices")
+        return paging.linked(Response([invoice_data(i) for i in page.items]), request, page)
 
 
 class InvoiceDetailApi(APIView):

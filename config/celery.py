@@ -41,6 +41,10 @@ app.conf.task_queues = [Queue(name) for name in queues(os.environ.get("CELERY_QU
 
 # Periodic jobs, in one place (beat reads them; django-celery-beat can add more in the admin).
 app.conf.beat_schedule = {
+    "purge-idempotency-keys": {
+        "task": "accounts.tasks.idempotency_purge_task",
+        "schedule": 3600,
+    },
     "expire-prescriptions-daily": {
         "task": "prescriptions.tasks.prescriptions_expire",
         "schedule": 24 * 3600,

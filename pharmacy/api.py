@@ -1,10 +1,11 @@
 """Fulfilment API: dispense and results (contract)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import idempotency
 from accounts.api import valid
 from accounts.permissions import FULFILMENT_ROLES, PARACLINIC_ROLES, roles
 from pharmacy import outage, results, selectors, services
@@ -23,25 +24,22 @@ from prescriptions.serializers import ItemOut
 class DispenseApi(APIView):
     permission_classes = [roles(*FULFILMENT_ROLES)]
 
-    @extend_schema(
-        request=DispenseIn, responses={201: DispenseOut},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
-    )
+    @extend_schema(request=DispenseIn, responses={201: DispenseOut},
+                   parameters=[idempotency.PARAMETER])
     def post(self, request, tracking_code):
+        return idempotency.respond_once(request, lambda: self._dispense(request, tracking_code))
+
+    def _dispense(self, request, tracking_code):
         data = valid(DispenseIn, request)
         prescription = prescription_to_fulfil(viewer=request.membership,
                                              tracking_code=tracking_code)
         outcome = services.dispense_record(
             membership=request.membership, prescription=prescription, lines=data["lines"],
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
             started_at=data.get("started_at"), payment=data.get("payment"),
             acknowledgement=services.Acknowledgement(given=data["acknowledge_warnings"]))
         dispense = selectors.dispense_get(viewer=request.membership,
                                           dispense_id=outcome.dispense.pk)
-        response = Response(DispenseOut(dispense).data, status=status.HTTP_201_CREATED)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return Response(DispenseOut(dispense).data, status=status.HTTP_201_CREATED)
 
 
 class ResultsApi(APIView):

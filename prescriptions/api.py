@@ -1,5 +1,7 @@
 """The prescribing API (contract: patients, visits, queue, prescriptions, history)."""
 
+import datetime as dt
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import patients
+from accounts import idempotency, paging, patients
 from accounts import services as accounts_services
 from accounts.api import valid
 from accounts.errors import Forbidden, Invalid
@@ -67,14 +69,16 @@ class VisitsApi(APIView):
 class QueueApi(APIView):
     permission_classes = [roles(Role.DOCTOR)]
 
-    @extend_schema(responses={200: VisitOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: VisitOut(many=True)})
     def get(self, request):
-        visits = list(selectors.queue_of(request.membership))
+        page = paging.keyset(selectors.queue_of(request.membership), request.query_params,
+                             order=("created_at", "pk"), scope="queue")
+        visits = page.items
         accounts_services.access_log_record_many(
             action=AccessLog.Action.PATIENT_READ, actor=request.user,
             membership=request.membership, patients=[v.patient for v in visits],
             target="queue", ip=client_ip(request))
-        return Response(VisitOut(visits, many=True).data)
+        return paging.linked(Response(VisitOut(visits, many=True).data), request, page)
 
 
 class VisitCompleteApi(APIView):
@@ -88,12 +92,21 @@ class VisitCompleteApi(APIView):
                                                      visit_id=visit.pk)).data)
 
 
+def _newest_key(prescription) -> list:
+    return [prescription.created_at, prescription.pk]
+
+
+def _newest_parse(values: list) -> tuple[dt.datetime, int]:
+    created_at, pk = values
+    return dt.datetime.fromisoformat(created_at), int(pk)
+
+
 class PrescriptionsApi(APIView):
     permission_classes = [roles(Role.DOCTOR, Role.PATIENT, *FULFILMENT_ROLES)]
 
     @extend_schema(
         parameters=[OpenApiParameter("national_code", str),
-                    OpenApiParameter("tracking_code", str)],
+                    OpenApiParameter("tracking_code", str), *paging.PARAMETERS],
         responses={200: PrescriptionOut(many=True)},
     )
     def get(self, request):
@@ -104,21 +117,32 @@ class PrescriptionsApi(APIView):
             raise Invalid(_("کد ملی یا کد رهگیری را وارد کنید."),
                           errors={"national_code": [_("لازم است.")]})
         if membership.is_fulfilment:
-            prescriptions = selectors.counter_find(viewer=membership, identifier=identifier,
-                                                   tracking_code=tracking)
+            page = paging.fetched(
+                lambda after, limit: selectors.counter_find(
+                    viewer=membership, identifier=identifier, tracking_code=tracking,
+                    after=after, limit=limit),
+                request.query_params, key=_newest_key, parse=_newest_parse,
+                scope="prescriptions")
         else:
-            prescriptions = list(selectors.lookup(
-                identifier=identifier, tracking_code=tracking,
-                queryset=selectors.prescriptions_visible_to(membership))[:selectors.LIST_LIMIT])
+            page = paging.keyset(
+                selectors.lookup(identifier=identifier, tracking_code=tracking,
+                                 queryset=selectors.prescriptions_visible_to(membership)),
+                request.query_params, order=("-created_at", "-pk"), scope="prescriptions")
+        prescriptions = page.items
         audit.prescriptions_read(request, prescriptions,
                                  action=AccessLog.Action.PRESCRIPTION_LIST,
                                  target=tracking or "lookup")
-        return Response(PrescriptionOut(prescriptions, many=True).data)
+        return paging.linked(Response(PrescriptionOut(prescriptions, many=True).data),
+                             request, page)
 
-    @extend_schema(request=PrescriptionIn, responses={201: PrescriptionOut})
+    @extend_schema(request=PrescriptionIn, responses={201: PrescriptionOut},
+                   parameters=[idempotency.PARAMETER])
     def post(self, request):
         if request.membership.role != Role.DOCTOR:
             raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
+        return idempotency.respond_once(request, lambda: self._create(request))
+
+    def _create(self, request):
         data = valid(PrescriptionIn, request)
         visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
         prescription = services.prescription_create(
@@ -232,21 +256,24 @@ class HistoryApi(APIView):
 
     permission_classes = [roles(Role.DOCTOR, Role.REVIEWER)]
 
-    @extend_schema(responses={200: PrescriptionOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: PrescriptionOut(many=True)})
     def get(self, request, national_code):
         patient = patients.patient_find(national_code)
         if request.membership.role == Role.REVIEWER:
             found = insurer_history.history_read(membership=request.membership,
-                                                 patient=patient, ip=client_ip(request))
+                                                 patient=patient, ip=client_ip(request),
+                                                 params=request.query_params)
             audit.results_read(request, found.prescriptions, target="history")
-            return Response(InsurerHistoryOut(found).data)
-        prescriptions = list(selectors.history_for(doctor=request.membership, patient=patient)
-                             .order_by("-created_at")[:selectors.LIST_LIMIT])
+            return paging.linked(Response(InsurerHistoryOut(found).data), request, found.page)
+        page = paging.keyset(selectors.history_for(doctor=request.membership, patient=patient),
+                             request.query_params, order=("-created_at", "-pk"),
+                             scope=f"history:{patient.pk}")
         accounts_services.access_log_record(
             action=AccessLog.Action.HISTORY_READ, actor=request.user,
             membership=request.membership, patient=patient, ip=client_ip(request))
-        audit.results_read(request, prescriptions, target="history")
-        return Response(PrescriptionOut(prescriptions, many=True).data)
+        audit.results_read(request, page.items, target="history")
+        return paging.linked(Response(PrescriptionOut(page.items, many=True).data),
+                             request, page)
 
 
 class ReferralsApi(APIView):
@@ -302,14 +329,21 @@ class HistoryUnlockVerifyApi(APIView):
         return Response({"valid_until": unlock.valid_until})
 
 
+def _medication_key(medication) -> tuple:
+    return (-medication.on.toordinal(), -medication.prescription_id, medication.item.code,
+            medication.source)
+
+
 class MedicationsApi(APIView):
     permission_classes = [roles(Role.DOCTOR)]
 
-    @extend_schema(responses={200: MedicationOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: MedicationOut(many=True)})
     def get(self, request, national_code):
         patient = patients.patient_find(national_code)
         medications = selectors.current_medications(doctor=request.membership, patient=patient)
+        page = paging.of_list(medications, request.query_params,
+                              scope=f"medications:{patient.pk}", key=_medication_key)
         accounts_services.access_log_record(
             action=AccessLog.Action.MEDICATIONS_READ, actor=request.user,
             membership=request.membership, patient=patient, ip=client_ip(request))
-        return Response(MedicationOut(medications, many=True).data)
+        return paging.linked(Response(MedicationOut(page.items, many=True).data), request, page)

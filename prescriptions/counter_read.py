@@ -67,7 +67,7 @@ def _columns() -> tuple[str, dict[str, list[str]], dict[str, slice], dict[str, l
 
 
 @cache
-def _sql(identifier_kind: str | None, by_tracking_code: bool) -> str:
+def _sql(identifier_kind: str | None, by_tracking_code: bool, after: bool = False) -> str:
     """The query for a patient identifier of this kind, a tracking code, or both. Only
     names from the models' metadata and this module go into the text; every value the
     caller gives is a parameter."""
@@ -84,10 +84,12 @@ def _sql(identifier_kind: str | None, by_tracking_code: bool) -> str:
             f"WHERE mo.{column} = %s AND c.national_code IS NULL AND c.fida_code IS NULL)")
     if by_tracking_code:
         which.append("p.tracking_code = %s")
+    if after:  # the next page: strictly older than the cursor's (created_at, id)
+        which.append("(p.created_at, p.id) < (%s, %s)")
     which = " AND ".join(which)
     chosen = (f"SELECT p.id FROM {t['p']} p WHERE p.kind = %s AND p.status IN (%s, %s) "  # noqa: S608
               f"AND p.valid_until >= %s AND {which} ORDER BY p.created_at DESC, p.id DESC "
-              f"LIMIT {LIST_LIMIT}")
+              "LIMIT %s")
     # The chosen ids come first and every join follows them by primary key: nine tables are
     # more than join_collapse_limit (8), so PostgreSQL keeps the written order, and an
     # `IN (subquery)` written last made it hash-join whole tables (330 ms at 20,000 rows).
@@ -130,11 +132,12 @@ def _cache(instance, field: str, value) -> None:
     instance._state.fields_cache[field] = value
 
 
-def open_for_counter(*, kind: str, identifier=None, tracking_code: str = ""
+def open_for_counter(*, kind: str, identifier=None, tracking_code: str = "",
+                     after: tuple | None = None, limit: int = LIST_LIMIT
                      ) -> list[Prescription]:
     """Open prescriptions of `kind` inside their window for a typed patient identifier
     (`accounts.identity.PatientIdentifier`) or a tracking code, newest first, items
-    prefetched in their order."""
+    prefetched in their order: at most `limit`, older than `after` (created_at, id)."""
     if identifier is None and not tracking_code:
         return []
     statuses = [str(s) for s in Prescription.OPEN_STATUSES]
@@ -143,7 +146,11 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = ""
         params += [identifier.value, identifier.value]
     if tracking_code:
         params.append(tracking_code)
-    sql = _sql(identifier.kind if identifier is not None else None, bool(tracking_code))
+    if after is not None:
+        params += list(after)
+    params.append(int(limit))
+    sql = _sql(identifier.kind if identifier is not None else None, bool(tracking_code),
+               after is not None)
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

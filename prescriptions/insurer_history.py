@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import otp_limits, throttle
+from accounts import otp_limits, paging, throttle
 from accounts import services as accounts_services
 from accounts.errors import Forbidden, Invalid, NotFound
 from accounts.identity import latin_digits
@@ -30,6 +30,7 @@ class InsurerHistory:
     prescriptions: list[Prescription]
     claims: list[Claim]
     valid_until: object
+    page: paging.Page | None = None
 
 
 def _require_right(membership: Membership) -> None:
@@ -88,10 +89,11 @@ def unlock_live(membership: Membership) -> HistoryUnlock | None:
             .order_by("-valid_until").first())
 
 
-def history_read(*, membership: Membership, patient: Patient, ip: str | None
-                 ) -> InsurerHistory:
-    """The person's prescriptions (every facility, what was dispensed of them) and the
-    reviewer's insurer's claims for them; each read moves the unlock's lapse on."""
+def history_read(*, membership: Membership, patient: Patient, ip: str | None,
+                 params=None) -> InsurerHistory:
+    """A page of the person's prescriptions (every facility, what was dispensed of them,
+    newest first; `params` carries page_size and cursor) and the reviewer's insurer's claims
+    for those prescriptions; each read moves the unlock's lapse on."""
     _require_right(membership)
     unlock = unlock_live(membership)
     if unlock is None:
@@ -106,12 +108,15 @@ def history_read(*, membership: Membership, patient: Patient, ip: str | None
     unlock.refresh_from_db(fields=["valid_until"])
     from prescriptions.selectors import prescriptions_base
 
-    prescriptions = list(prescriptions_base().filter(patient=patient)
-                         .order_by("-created_at")[:LIMIT])
-    claims = list(Claim.objects.filter(patient=patient, scheme__insurer__in=insurers)
+    page = paging.keyset(prescriptions_base().filter(patient=patient),
+                         params if params is not None else {"page_size": LIMIT},
+                         order=("-created_at", "-pk"), scope=f"insurer-history:{patient.pk}")
+    prescriptions = page.items
+    claims = list(Claim.objects.filter(patient=patient, scheme__insurer__in=insurers,
+                                       prescription_id__in=[p.pk for p in prescriptions])
                   .select_related("scheme__insurer", "facility")
-                  .prefetch_related("lines").order_by("-service_date", "-pk")[:LIMIT])
+                  .prefetch_related("lines").order_by("-service_date", "-pk"))
     accounts_services.access_log_record(action=AccessLog.Action.HISTORY_READ,
                                         actor=membership.user, membership=membership,
                                         patient=patient, target="insurer", ip=ip)
-    return InsurerHistory(patient, prescriptions, claims, unlock.valid_until)
+    return InsurerHistory(patient, prescriptions, claims, unlock.valid_until, page)

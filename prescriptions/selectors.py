@@ -88,10 +88,12 @@ def lookup(*, queryset: QuerySet[Prescription], identifier: object = None,
 
 
 def counter_find(*, viewer: Membership, identifier: object = None,
-                 tracking_code: object = None) -> list[Prescription]:
+                 tracking_code: object = None, after: tuple | None = None,
+                 limit: int | None = None) -> list[Prescription]:
     """The counter's lookup, shared by its page and the API: open prescriptions of its kind,
     inside their window, for a patient (any identifier; a mother's code also finds her
-    newborns') and/or a tracking code, newest first, at most LIST_LIMIT. One hand-written
+    newborns') and/or a tracking code, newest first, at most `limit` (LIST_LIMIT) older than
+    `after` (created_at, id): the API's pages. One hand-written
     SQL query (prescriptions/counter_read.py): the site's hottest read."""
     if not viewer.is_fulfilment:
         return []
@@ -99,7 +101,8 @@ def counter_find(*, viewer: Membership, identifier: object = None,
              if identifier not in (None, "") else None)
     code = tracking_code_clean(tracking_code) if tracking_code not in (None, "") else ""
     return counter_read.open_for_counter(kind=viewer.kind_served, identifier=typed,
-                                         tracking_code=code)
+                                         tracking_code=code, after=after,
+                                         limit=limit or counter_read.LIST_LIMIT)
 
 
 def counter_lookup(*, viewer: Membership, query: str) -> list[Prescription]:

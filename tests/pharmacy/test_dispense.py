@@ -145,7 +145,7 @@ def test_persian_digits_in_pack_codes_are_normalised(api_as, written):
 def test_idempotent_retry_returns_the_first_dispense(api_as, written):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
     pharmacy = api_as("pharmacy")
-    lines = [{"item": rx["items"][0]["id"], "quantity": 10}]
+    lines = [{"item": rx["items"][0]["id"], "quantity": 10, "uid": uid(11)}]
     first = dispense(pharmacy, rx, lines, HTTP_IDEMPOTENCY_KEY="counter-1-abc")
     again = dispense(pharmacy, rx, lines, HTTP_IDEMPOTENCY_KEY="counter-1-abc")
     assert first.status_code == again.status_code == 201
@@ -155,14 +155,15 @@ def test_idempotent_retry_returns_the_first_dispense(api_as, written):
     assert Prescription.objects.get().items.get().dispensed_quantity == 10
 
 
-def test_idempotency_key_of_another_prescription_is_409(api_as, written):
+def test_idempotency_key_of_another_prescription_is_422(api_as, written):
     rx = written([{"code": "AMOX-500-CAP", "quantity": 20}])
     other = written([{"code": "PARA-500-TAB", "quantity": 5}])
     pharmacy = api_as("pharmacy")
     dispense(pharmacy, rx, [{"item": rx["items"][0]["id"], "quantity": 1}], HTTP_IDEMPOTENCY_KEY="k")
     response = dispense(pharmacy, other, [{"item": other["items"][0]["id"], "quantity": 1}],
                         HTTP_IDEMPOTENCY_KEY="k")
-    assert response.status_code == 409
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_mismatch"
 
 
 def test_cancelled_prescription_is_not_found_for_dispense(api_as, written):

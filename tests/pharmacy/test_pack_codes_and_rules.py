@@ -23,7 +23,7 @@ def test_a_tracked_drug_without_a_pack_code_is_400(api_as, written):
     response = post(api_as("pharmacy"), rx, [{"item": rx["items"][0]["id"], "quantity": 5}])
     assert response.status_code == 400
     assert response.json()["code"] == "pack_code"
-    assert "uid" in response.json()["errors"]["lines"]["0"]
+    assert "lines.0.uid" in response.json()["errors"]
     assert Dispense.objects.count() == 0
 
 
@@ -32,7 +32,7 @@ def test_a_line_larger_than_one_pack_is_400(api_as, written):
     response = post(api_as("pharmacy"), rx,
                     [{"item": rx["items"][0]["id"], "quantity": 31, "uid": uid(1)}])
     assert response.status_code == 400
-    assert "quantity" in response.json()["errors"]["lines"]["0"]
+    assert "lines.0.quantity" in response.json()["errors"]
     response = post(api_as("pharmacy"), rx,
                     [{"item": rx["items"][0]["id"], "quantity": 30, "uid": uid(1)},
                      {"item": rx["items"][0]["id"], "quantity": 30, "uid": uid(2)}])

@@ -55,7 +55,7 @@ def test_free_text_dosage_still_works_without_a_structured_dose(admit, prescribe
 def test_a_bad_dose_is_400_and_writes_nothing(admit, prescribe, dose, field):
     response = prescribe(admit("patient"), [drug("AMOX-500-CAP", 20, dose=dose)])
     assert response.status_code == 400
-    assert field in response.json()["errors"]["items"]["0"]
+    assert f"items.0.{field}" in response.json()["errors"]
     assert not PrescriptionItem.objects.exists()
 
 

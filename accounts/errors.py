@@ -65,3 +65,10 @@ class Unverifiable(DomainError):
 
     status = 422
     code = "signature"
+
+
+class PreconditionFailed(DomainError):
+    """412: an If-Match (or the edit page's version) that is no longer the current one."""
+
+    status = 412
+    code = "precondition_failed"

@@ -4,12 +4,12 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import idempotency, paging, patients
+from accounts import conditional, idempotency, paging, patients
 from accounts import services as accounts_services
 from accounts.api import valid
 from accounts.errors import Forbidden, Invalid
@@ -152,9 +152,9 @@ class PrescriptionsApi(APIView):
         )
         fresh = selectors.prescription_get(viewer=request.membership,
                                            tracking_code=prescription.tracking_code)
-        return Response({**PrescriptionOut(fresh).data,
-                         "suggestions": suggestions.for_prescription(fresh)},
-                        status=status.HTTP_201_CREATED)
+        return _tagged(Response({**PrescriptionOut(fresh).data,
+                                 "suggestions": suggestions.for_prescription(fresh)},
+                                status=status.HTTP_201_CREATED), fresh)
 
 
 class PreviewApi(APIView):
@@ -181,30 +181,43 @@ class PreviewApi(APIView):
         })
 
 
+def _tagged(response: Response, prescription) -> Response:
+    response["ETag"] = conditional.etag(prescription.version)
+    return response
+
+
+ETAG = OpenApiResponse(PrescriptionOut, description='ETag: "v<version>"')
+
+
 class PrescriptionDetailApi(APIView):
     permission_classes = [roles(Role.DOCTOR, Role.PATIENT, *FULFILMENT_ROLES)]
 
-    @extend_schema(responses={200: PrescriptionOut})
+    @extend_schema(responses={200: ETAG})
     def get(self, request, tracking_code):
         prescription = selectors.prescription_get(viewer=request.membership,
                                                   tracking_code=tracking_code)
         audit.prescriptions_read(request, [prescription], target=prescription.tracking_code)
-        return Response(PrescriptionOut(prescription).data)
+        return _tagged(Response(PrescriptionOut(prescription).data), prescription)
 
-    @extend_schema(request=PrescriptionPatchIn, responses={200: PrescriptionOut})
+    @extend_schema(
+        request=PrescriptionPatchIn, responses={200: ETAG},
+        parameters=[OpenApiParameter(conditional.HEADER, str, OpenApiParameter.HEADER,
+                                     description='the ETag read, e.g. "v2": another '
+                                                 "current version answers 412")])
     def patch(self, request, tracking_code):
         if request.membership.role != Role.DOCTOR:
             raise Forbidden(_("فقط پزشک نسخه را ویرایش می‌کند."))
+        expected = conditional.expected_version(request)
         data = valid(PrescriptionPatchIn, request)
         prescription = selectors.prescription_get(viewer=request.membership,
                                                   tracking_code=tracking_code)
         services.prescription_update(
             doctor=request.membership, prescription=prescription, items=data["items"],
             note=data.get("note"), override_warnings=data["override_warnings"],
-            signature=data.get("signature", ""))
+            signature=data.get("signature", ""), expected_versions=expected)
         fresh = selectors.prescription_get(viewer=request.membership,
                                            tracking_code=tracking_code)
-        return Response(PrescriptionOut(fresh).data)
+        return _tagged(Response(PrescriptionOut(fresh).data), fresh)
 
 
 class PrescriptionCancelApi(APIView):

@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from accounts import otp_limits, patients, throttle
 from accounts import services as accounts_services
 from accounts import signing as accounts_signing
-from accounts.errors import Conflict, Forbidden, Invalid, NotFound, RulesRejected, Unverifiable
+from accounts.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    RulesRejected,
+    Unverifiable,
+)
 from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
@@ -539,9 +547,12 @@ def prescription_update(
     note: object = None,
     override_warnings: bool = False,
     signature: str = "",
+    expected_versions: list[int] | None = None,
 ) -> Prescription:
     """Replace the items while nothing is dispensed; the version goes up, the old one stays.
-    A change drops the old signature; the edit is signed again or stays unsigned."""
+    A change drops the old signature; the edit is signed again or stays unsigned.
+    `expected_versions` (If-Match, or the edit page's version): the edit is made only over
+    one of them, checked under the lock, so two tabs never overwrite each other."""
     _require_prescriber(doctor)
     cleaned = items_clean(items, kind=prescription.kind)
     new_note = note_clean(note) if note is not None else prescription.note
@@ -553,6 +564,12 @@ def prescription_update(
                                note=new_note, note_sent=note)
     with transaction.atomic():
         locked = _lock_own(doctor, prescription)
+        if expected_versions is not None and locked.version not in expected_versions:
+            raise PreconditionFailed(
+                _("نسخه {code} در این فاصله تغییر کرده است (اکنون ویرایش {v})؛ صفحه را تازه "
+                  "کنید و تغییرها را دوباره بدهید.").format(code=locked.tracking_code,
+                                                         v=fa_digits(locked.version)),
+                version=locked.version)
         visit = Visit.objects.select_related("patient").get(pk=locked.visit_id)
         evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned,
                                day=timezone.localdate(), kind=locked.kind, editing=locked.pk)

@@ -1,6 +1,8 @@
 """The doctor's visit page: patient summary, prescribing in four tabs, edit, cancel,
 confirm the visit, and history by consent."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -9,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import idempotency
 from accounts import services as accounts_services
-from accounts.errors import DomainError, RulesRejected
+from accounts.errors import Conflict, DomainError, RulesRejected
 from accounts.jalali import fa_digits, jalali_date
 from accounts.models import AccessLog, Role, Specialty
 from accounts.permissions import role_required
@@ -46,6 +49,7 @@ def _visit_context(request, visit, **extra) -> dict:
         "active_tab": Kind.DRUG, "rows": [],
         "dose_amounts": DOSE_AMOUNTS, "frequencies": Frequency.choices,
         "timings": Timing.choices, "code_form": CodeForm(), "editing": None,
+        "editing_version": None, "submit_key": uuid.uuid4().hex,
         "signing_key": accounts_services.doctor_keys_of(membership).filter(
             revoked_at__isnull=True).first(),
     }
@@ -118,6 +122,24 @@ def preview(request, visit_id: int):
     return render(request, "prescriptions/_preview.html", context)
 
 
+def _once(request, create) -> idempotency.Answer:
+    """The form's own key (drawn when the page was drawn): a double submit over a flaky
+    network registers one prescription and says so."""
+    key = str(request.POST.get("idempotency_key", "")).strip()
+    if not key:
+        status, body = create()
+        return idempotency.Answer(status, body, False)
+    fields = {name: request.POST.getlist(name) for name in sorted(request.POST)
+              if name not in ("csrfmiddlewaretoken", "idempotency_key")}
+    try:
+        return idempotency.once(membership=request.membership, key=f"page:{key}"[:255],
+                                digest=idempotency.fingerprint("page", request.path, fields),
+                                run=create)
+    except idempotency.Mismatch:
+        raise Conflict(_("این فرم پیش‌تر با اقلام دیگری فرستاده شده است؛ صفحه را تازه کنید "
+                         "و نسخه را دوباره بنویسید."), code="idempotency_mismatch") from None
+
+
 @require_POST
 @role_required(Role.DOCTOR)
 def prescribe(request, visit_id: int):
@@ -126,6 +148,7 @@ def prescribe(request, visit_id: int):
     items = items_from_post(request.POST)
     override = request.POST.get("override_warnings") == "1"
     tracking_code = request.POST.get("tracking_code", "")
+    version = request.POST.get("version", "")
     try:
         if tracking_code:
             prescription = selectors.prescription_get(viewer=request.membership,
@@ -133,14 +156,22 @@ def prescribe(request, visit_id: int):
             prescription = services.prescription_update(
                 doctor=request.membership, prescription=prescription, items=items,
                 note=request.POST.get("note", ""), override_warnings=override,
-                signature=request.POST.get("signature", ""))
+                signature=request.POST.get("signature", ""),
+                expected_versions=[int(version)] if version.isdigit() else None)
             text = _("نسخه {code} ویرایش شد (نسخه {v}).")
         else:
-            prescription = services.prescription_create(
-                doctor=request.membership, visit=visit, kind=kind, items=items,
-                note=request.POST.get("note", ""), override_warnings=override,
-                signature=request.POST.get("signature", ""))
-            text = _("نسخه ثبت شد. کد رهگیری: {code}")
+            def create() -> tuple[int, dict]:
+                made = services.prescription_create(
+                    doctor=request.membership, visit=visit, kind=kind, items=items,
+                    note=request.POST.get("note", ""), override_warnings=override,
+                    signature=request.POST.get("signature", ""))
+                return 201, {"tracking_code": made.tracking_code, "version": made.version}
+
+            answer = _once(request, create)
+            prescription = selectors.prescription_get(viewer=request.membership,
+                                                      tracking_code=answer.body["tracking_code"])
+            text = (_("این نسخه پیش‌تر ثبت شده بود (ارسال دوباره). کد رهگیری: {code}")
+                    if answer.replayed else _("نسخه ثبت شد. کد رهگیری: {code}"))
     except DomainError as exc:
         evaluation = None
         if isinstance(exc, RulesRejected):
@@ -153,7 +184,8 @@ def prescribe(request, visit_id: int):
         context = _visit_context(
             request, visit, active_tab=kind, rows=_rows(items), error=exc.message,
             evaluation=evaluation, note=request.POST.get("note", ""),
-            editing=tracking_code or None)
+            editing=tracking_code or None,
+            editing_version=version if version.isdigit() else None)
         return render(request, "prescriptions/visit.html", context, status=exc.status)
     messages.success(request, text.format(code=prescription.tracking_code,
                                           v=fa_digits(prescription.version)),
@@ -195,7 +227,8 @@ def edit(request, tracking_code: str):
     _log_visit_read(request, visit, prescription.tracking_code)
     return render(request, "prescriptions/visit.html", _visit_context(
         request, visit, active_tab=prescription.kind, rows=rows,
-        editing=prescription.tracking_code, note=prescription.note))
+        editing=prescription.tracking_code, editing_version=prescription.version,
+        note=prescription.note))
 
 
 @require_POST

@@ -29,13 +29,23 @@ from accounts.web import client_ip
 from config.api_errors import flat_errors
 
 
-def valid(serializer_class, request):
+def valid(serializer_class, request, *, as_sent: tuple[str, ...] = ()):
+    """The body checked against its input serializer (types, ranges, nesting) or a 400
+    naming each field. Fields in `as_sent` (nested items, lines, results) reach the service
+    as the client sent them, once they passed: the domain reads them there (catalog, pack
+    codes, units), and a doctor's signature covers them as sent."""
     if not isinstance(request.data, dict):
         raise Invalid(_("بدنه درخواست باید یک شیء JSON باشد."), code="invalid_body")
     serializer = serializer_class(data=request.data)
     if not serializer.is_valid():
-        raise Invalid(_("ورودی نامعتبر است."), errors=flat_errors(serializer.errors))
-    return serializer.validated_data
+        errors = flat_errors(serializer.errors)
+        first = next(iter(errors.values()), [_("ورودی نامعتبر است.")])[0]
+        raise Invalid(first, errors=errors)
+    data = dict(serializer.validated_data)
+    for name in as_sent:
+        if name in request.data:
+            data[name] = request.data[name]
+    return data
 
 
 class OtpRequestApi(APIView):

@@ -30,12 +30,16 @@ CODES = {"permission_denied": "forbidden", "not_found": "not_found"}
 
 def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested errors as {path: [messages]}: {"items": [{}, {"quantity": ["…"]}]}
-    becomes {"items.1.quantity": ["…"]}; errors of the body as a whole sit under
-    "non_field_errors"."""
+    becomes {"items.1.quantity": ["…"]}; a nested object's own error is named by its path
+    (`payment`), the body's as a whole sit under "non_field_errors"."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+            # a nested object's own error (not a dict, missing) is named by the object
+            path = prefix if prefix and key == "non_field_errors" else (
+                f"{prefix}.{key}" if prefix else str(key))
+            for name, messages in flat_errors(value, path).items():
+                out.setdefault(name, []).extend(messages)
     elif isinstance(detail, list) and detail and all(
             isinstance(v, (str, exceptions.ErrorDetail)) for v in detail):
         out[prefix or "non_field_errors"] = [str(v) for v in detail]

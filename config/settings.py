@@ -240,6 +240,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api_schema.error_responses"],
+    # request and response shapes apart (PrescriptionIn vs PrescriptionOut), so generated
+    # clients get exact types for both
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"PrescriptionStatusEnum": "prescriptions.models.Prescription.Status"},
 }
 
 # Celery: unset broker means tasks run eagerly in the web process (development, tests).

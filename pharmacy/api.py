@@ -30,7 +30,7 @@ class DispenseApi(APIView):
         return idempotency.respond_once(request, lambda: self._dispense(request, tracking_code))
 
     def _dispense(self, request, tracking_code):
-        data = valid(DispenseIn, request)
+        data = valid(DispenseIn, request, as_sent=("lines", "payment"))
         prescription = prescription_to_fulfil(viewer=request.membership,
                                              tracking_code=tracking_code)
         outcome = services.dispense_record(
@@ -47,7 +47,7 @@ class ResultsApi(APIView):
 
     @extend_schema(request=ResultIn, responses={201: ItemOut})
     def post(self, request, tracking_code):
-        data = valid(ResultIn, request)
+        data = valid(ResultIn, request, as_sent=("result",))
         prescription = prescription_to_fulfil(viewer=request.membership,
                                              tracking_code=tracking_code)
         item = results.result_record(membership=request.membership, prescription=prescription,
@@ -66,7 +66,7 @@ class PaperDispenseApi(APIView):
                    responses={201: PaperDispenseOut, 200: PaperDispenseOut,
                               409: PaperDispenseOut})
     def post(self, request):
-        data = valid(PaperDispenseIn, request)
+        data = valid(PaperDispenseIn, request, as_sent=("lines", "payment"))
         outcome = outage.paper_dispense_sync(
             membership=request.membership, key=data["key"], token=data["payload"],
             lines=data["lines"], served_at=data["served_at"], payment=data.get("payment"),

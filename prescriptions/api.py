@@ -4,8 +4,13 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,13 +21,15 @@ from accounts.errors import Forbidden, Invalid
 from accounts.models import AccessLog, Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from accounts.web import client_ip
-from claims.serializers import ClaimOut
 from prescriptions import audit, insurer_history, referrals, selectors, services, suggestions
 from prescriptions.serializers import (
     CodeIn,
+    DetailOut,
+    InsurerHistoryOut,
     MedicationOut,
     PatientIn,
     PatientOut,
+    PrescriptionCreatedOut,
     PrescriptionIn,
     PrescriptionOut,
     PrescriptionPatchIn,
@@ -30,6 +37,7 @@ from prescriptions.serializers import (
     ReferralDetailOut,
     ReferralIn,
     ReferralOut,
+    ValidUntilOut,
     VisitIn,
     VisitOut,
 )
@@ -135,7 +143,7 @@ class PrescriptionsApi(APIView):
         return paging.linked(Response(PrescriptionOut(prescriptions, many=True).data),
                              request, page)
 
-    @extend_schema(request=PrescriptionIn, responses={201: PrescriptionOut},
+    @extend_schema(request=PrescriptionIn, responses={201: PrescriptionCreatedOut},
                    parameters=[idempotency.PARAMETER])
     def post(self, request):
         if request.membership.role != Role.DOCTOR:
@@ -143,7 +151,7 @@ class PrescriptionsApi(APIView):
         return idempotency.respond_once(request, lambda: self._create(request))
 
     def _create(self, request):
-        data = valid(PrescriptionIn, request)
+        data = valid(PrescriptionIn, request, as_sent=("items",))
         visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
         prescription = services.prescription_create(
             doctor=request.membership, visit=visit, kind=data["kind"], items=data["items"],
@@ -165,7 +173,7 @@ class PreviewApi(APIView):
 
     @extend_schema(request=PrescriptionIn, responses={200: PreviewOut})
     def post(self, request):
-        data = valid(PrescriptionIn, request)
+        data = valid(PrescriptionIn, request, as_sent=("items",))
         visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
         evaluation = services.prescription_preview(doctor=request.membership, visit=visit,
                                                    kind=data["kind"], items=data["items"])
@@ -208,7 +216,7 @@ class PrescriptionDetailApi(APIView):
         if request.membership.role != Role.DOCTOR:
             raise Forbidden(_("فقط پزشک نسخه را ویرایش می‌کند."))
         expected = conditional.expected_version(request)
-        data = valid(PrescriptionPatchIn, request)
+        data = valid(PrescriptionPatchIn, request, as_sent=("items",))
         prescription = selectors.prescription_get(viewer=request.membership,
                                                   tracking_code=tracking_code)
         services.prescription_update(
@@ -236,7 +244,7 @@ class PrescriptionCancelApi(APIView):
 class HistoryAccessApi(APIView):
     permission_classes = [roles(Role.DOCTOR)]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: DetailOut})
     def post(self, request, national_code):
         patient = patients.patient_find(national_code)
         services.consent_request(doctor=request.membership, patient=patient,
@@ -248,7 +256,7 @@ class HistoryAccessApi(APIView):
 class HistoryAccessVerifyApi(APIView):
     permission_classes = [roles(Role.DOCTOR)]
 
-    @extend_schema(request=CodeIn, responses={200: None})
+    @extend_schema(request=CodeIn, responses={200: ValidUntilOut})
     def post(self, request, national_code):
         data = valid(CodeIn, request)
         patient = patients.patient_find(national_code)
@@ -257,19 +265,17 @@ class HistoryAccessVerifyApi(APIView):
         return Response({"valid_until": grant.valid_until})
 
 
-class InsurerHistoryOut(serializers.Serializer):
-    prescriptions = PrescriptionOut(many=True)
-    claims = ClaimOut(many=True)
-    valid_until = serializers.DateTimeField(help_text="when the unlock lapses unless read again")
-
-
 class HistoryApi(APIView):
     """A doctor with the patient's consent: the prescriptions. An insurer reviewer with the
     `history` right and a live unlock: the prescriptions and their insurer's claims."""
 
     permission_classes = [roles(Role.DOCTOR, Role.REVIEWER)]
 
-    @extend_schema(parameters=paging.PARAMETERS, responses={200: PrescriptionOut(many=True)})
+    @extend_schema(parameters=paging.PARAMETERS, responses={200: OpenApiResponse(
+        PolymorphicProxySerializer(component_name="HistoryOut", resource_type_field_name=None,
+                                   serializers=[PrescriptionOut(many=True), InsurerHistoryOut],
+                                   many=False),
+        description="a doctor: the list of prescriptions; a reviewer: InsurerHistoryOut")})
     def get(self, request, national_code):
         patient = patients.patient_find(national_code)
         if request.membership.role == Role.REVIEWER:
@@ -324,7 +330,7 @@ class HistoryUnlockApi(APIView):
 
     permission_classes = [roles(Role.REVIEWER)]
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=None, responses={202: DetailOut})
     def post(self, request):
         insurer_history.unlock_request(membership=request.membership, ip=client_ip(request))
         return Response({"detail": _("کد به همراه شما پیامک شد.")},
@@ -334,7 +340,7 @@ class HistoryUnlockApi(APIView):
 class HistoryUnlockVerifyApi(APIView):
     permission_classes = [roles(Role.REVIEWER)]
 
-    @extend_schema(request=CodeIn, responses={200: None})
+    @extend_schema(request=CodeIn, responses={200: ValidUntilOut})
     def post(self, request):
         data = valid(CodeIn, request)
         unlock = insurer_history.unlock_verify(membership=request.membership, code=data["code"],

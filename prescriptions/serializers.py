@@ -1,13 +1,17 @@
 """The contract's shapes: Patient, Visit, Prescription, Item, RuleResult."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
 from claims.eligibility import coverage_data
-from prescriptions.dosage import Frequency
-from prescriptions.models import Prescription, PrescriptionItem, Visit
+from claims.serializers import ClaimOut
+from prescriptions import dosage
+from prescriptions.dosage import Frequency, Timing
+from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
+from prescriptions.services import MAX_ITEMS, MAX_QUANTITY
 
 
 class PatientOut(serializers.ModelSerializer):
@@ -34,6 +38,92 @@ def facility_data(facility) -> dict:
     return {"id": facility.pk, "name": facility.name, "kind": facility.kind}
 
 
+class DoctorOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    council_number = serializers.CharField(allow_null=True)
+    specialty = serializers.CharField(allow_null=True)
+
+
+class SiteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class NamedOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SupplementaryOut(serializers.Serializer):
+    insurer = NamedOut()
+    scheme = NamedOut()
+    percent = serializers.IntegerField()
+
+
+class CoverageOut(serializers.Serializer):
+    insurer = NamedOut()
+    scheme = NamedOut()
+    patient_share_percent = serializers.IntegerField()
+    supplementary = SupplementaryOut(allow_null=True)
+
+
+class TotalsOut(serializers.Serializer):
+    total = serializers.IntegerField()
+    insurer_share = serializers.IntegerField()
+    supplementary_share = serializers.IntegerField()
+    patient_share = serializers.IntegerField()
+
+
+class RuleResultOut(serializers.Serializer):
+    rule = serializers.CharField()
+    level = serializers.ChoiceField(choices=["info", "warning", "reject"])
+    message = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    related = serializers.DictField(required=False)
+
+
+VALUE_SCHEMA = {"oneOf": [{"type": "number"}, {"type": "string", "maxLength": 100}],
+                "description": "a number, or text such as \"positive\" or \"<5\""}
+
+
+@extend_schema_field(VALUE_SCHEMA)
+class ValueOutField(serializers.JSONField):
+    """A lab value as recorded: a number or text."""
+
+
+class LabValueOut(serializers.Serializer):
+    name = serializers.CharField()
+    value = ValueOutField()
+    unit = serializers.CharField(help_text="UCUM")
+    reference_range = serializers.CharField()
+    flag = serializers.ChoiceField(choices=["low", "normal", "high"], allow_null=True)
+    loinc = serializers.CharField(required=False)
+
+
+class ResultOut(serializers.Serializer):
+    """A recorded result: a lab value (or components), an imaging report, or sessions."""
+
+    name = serializers.CharField(required=False)
+    value = ValueOutField(required=False)
+    unit = serializers.CharField(required=False)
+    reference_range = serializers.CharField(required=False)
+    flag = serializers.ChoiceField(choices=["low", "normal", "high"], required=False,
+                                   allow_null=True)
+    loinc = serializers.CharField(required=False)
+    components = LabValueOut(many=True, required=False)
+    report = serializers.CharField(required=False)
+    findings = serializers.CharField(required=False)
+    impression = serializers.CharField(required=False)
+    study_uid = serializers.CharField(required=False)
+    sessions_done = serializers.IntegerField(required=False)
+    sessions_ordered = serializers.IntegerField(required=False)
+    note = serializers.CharField(required=False)
+    recorded_at = serializers.DateTimeField(required=False)
+    recorded_by = serializers.CharField(required=False)
+
+
 class VisitOut(serializers.ModelSerializer):
     patient = PatientOut()
     coverage = serializers.SerializerMethodField()
@@ -44,9 +134,11 @@ class VisitOut(serializers.ModelSerializer):
         fields = ["id", "hid", "patient", "coverage", "uncovered_reason", "doctor", "status",
                   "created_at"]
 
+    @extend_schema_field(CoverageOut(allow_null=True))
     def get_coverage(self, obj: Visit) -> dict | None:
         return coverage_data(obj.scheme, obj.patient_share_percent, obj.supplementary_scheme)
 
+    @extend_schema_field(DoctorOut)
     def get_doctor(self, obj: Visit) -> dict:
         return doctor_data(obj.doctor)
 
@@ -58,8 +150,14 @@ class DoseOut(serializers.Serializer):
     timing = serializers.CharField()
 
 
+@extend_schema_field(ResultOut(allow_null=True))
+class ResultField(serializers.JSONField):
+    """The stored result, typed in the schema by ResultOut."""
+
+
 class ItemOut(serializers.ModelSerializer):
     dose = serializers.SerializerMethodField()
+    result = ResultField(read_only=True)
 
     class Meta:
         model = PrescriptionItem
@@ -80,6 +178,7 @@ class PrescriptionOut(serializers.ModelSerializer):
     facility = serializers.SerializerMethodField()
     items = ItemOut(many=True)
     totals = serializers.SerializerMethodField()
+    rule_results = RuleResultOut(many=True)
     signed = serializers.BooleanField()
 
     class Meta:
@@ -88,12 +187,15 @@ class PrescriptionOut(serializers.ModelSerializer):
                   "hid", "created_at", "valid_until", "items", "totals", "rule_results",
                   "rules_tracking_id", "signed", "note"]
 
+    @extend_schema_field(DoctorOut)
     def get_doctor(self, obj: Prescription) -> dict:
         return doctor_data(obj.doctor)
 
+    @extend_schema_field(SiteOut)
     def get_facility(self, obj: Prescription) -> dict:
         return facility_data(obj.facility)
 
+    @extend_schema_field(TotalsOut)
     def get_totals(self, obj: Prescription) -> dict:
         return {"total": obj.total, "insurer_share": obj.insurer_share,
                 "supplementary_share": obj.supplementary_share,
@@ -125,18 +227,53 @@ class VisitIn(serializers.Serializer):
                                      help_text="a GP's referral code, for a specialist")
 
 
+@extend_schema_field({"oneOf": [{"type": "number", "minimum": 0, "exclusiveMinimum": True,
+                                  "maximum": 100},
+                                 {"type": "string", "maxLength": 10}],
+                       "description": "per dose, e.g. 1 or 0.5 (\"۱\", \"۰٫۵\" and \"نیم\" "
+                                      "read too)"})
+class AmountField(serializers.Field):
+    """A dose amount as a JSON number or text, read by the domain's own parser."""
+
+    def to_internal_value(self, data):
+        if dosage.amount_clean(data) is None:
+            raise serializers.ValidationError(_("مقدار هر نوبت باید عددی مثبت تا ۱۰۰ باشد."))
+        return data
+
+
+class DoseIn(serializers.Serializer):
+    amount = AmountField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    timing = serializers.ChoiceField(choices=Timing.choices, required=False, allow_blank=True)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                 help_text="the dose unit; the catalog form's when absent")
+
+
+class ItemIn(serializers.Serializer):
+    code = serializers.CharField(max_length=32, help_text="a catalog code of the kind")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    dosage = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                   help_text="free-text dosage, when no structured dose")
+    dose = DoseIn(required=False, allow_null=True)
+    instructions = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+def _items():
+    return ItemIn(many=True, allow_empty=False, max_length=MAX_ITEMS)
+
+
 class PrescriptionIn(serializers.Serializer):
     visit = serializers.IntegerField(min_value=1,
         max_value=MAX_DB_ID)
-    kind = serializers.CharField(max_length=16)
-    items = serializers.JSONField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    items = _items()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     override_warnings = serializers.BooleanField(required=False, default=False)
     signature = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class PrescriptionPatchIn(serializers.Serializer):
-    items = serializers.JSONField()
+    items = _items()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     override_warnings = serializers.BooleanField(required=False, default=False)
     signature = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -217,6 +354,29 @@ class SuggestionOut(serializers.Serializer):
 
 class PreviewOut(serializers.Serializer):
     items = PreviewItemOut(many=True)
-    totals = serializers.DictField(child=serializers.IntegerField())
-    rule_results = serializers.ListField(child=serializers.DictField())
+    totals = TotalsOut()
+    rule_results = RuleResultOut(many=True)
     suggestions = SuggestionOut(many=True)
+
+
+class DetailOut(serializers.Serializer):
+    detail = serializers.CharField(help_text="what happened, in Persian")
+
+
+class ValidUntilOut(serializers.Serializer):
+    valid_until = serializers.DateTimeField()
+
+
+class InsurerHistoryOut(serializers.Serializer):
+    prescriptions = PrescriptionOut(many=True)
+    claims = ClaimOut(many=True)
+    valid_until = serializers.DateTimeField(help_text="when the unlock lapses unless read again")
+
+
+class PrescriptionCreatedOut(PrescriptionOut):
+    """The create's 201: the prescription and cheaper alternatives (seed 002 §8-6)."""
+
+    suggestions = SuggestionOut(many=True, read_only=True)
+
+    class Meta(PrescriptionOut.Meta):
+        fields = [*PrescriptionOut.Meta.fields, "suggestions"]

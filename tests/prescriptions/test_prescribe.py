@@ -144,7 +144,9 @@ def test_bad_items_are_400_and_write_nothing(admit, prescribe, items, field):
     visit = admit("patient")
     response = prescribe(visit, items)
     assert response.status_code == 400, response.content
-    assert field in response.json()["errors"]
+    # nested errors are named by their path: items, items.0.quantity, …
+    assert any(name == field or name.startswith(f"{field}.")
+               for name in response.json()["errors"])
     assert Prescription.objects.count() == 0 and PrescriptionItem.objects.count() == 0
 
 

@@ -3,14 +3,31 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# `make lock` recompiles both locks from their .in files, keeping every pin it can;
+# `make lock UPGRADE="--upgrade-package django"` moves one package (and what it needs).
+COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock" $(UPGRADE)
 
-.PHONY: run serve test lint worker beat bench bench-load migrate seed clean
+.PHONY: run serve test lint lock lock-check worker beat bench bench-load migrate seed clean
 
+# The runtime lock, every package pinned with its hashes: nothing unlisted gets in.
 $(STAMP): requirements.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $(STAMP)
+
+# Tests and tools: the dev lock (the runtime one plus its own), hashes required too.
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+lock: $(DEV_STAMP)
+	$(COMPILE) requirements.in -o requirements.txt
+	$(COMPILE) requirements-dev.in -o requirements-dev.txt
+
+lock-check: $(DEV_STAMP)
+	bin/lock-check
 
 migrate: $(STAMP)
 	mkdir -p var
@@ -25,11 +42,11 @@ run: seed
 serve: $(STAMP)
 	bin/serve
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	mkdir -p var
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 worker: $(STAMP)

@@ -74,3 +74,20 @@ def parse_date_any(text: object) -> dt.date:
     if year < 1700:
         return jdatetime.date(year, month, day).togregorian()
     return dt.date(year, month, day)
+
+
+def jalali_month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The Gregorian first and last days of a Jalali month (Esfand 29 or 30 days)."""
+    first = jdatetime.date(year, month, 1)
+    following = jdatetime.date(year + (month == 12), month % 12 + 1, 1)
+    return first.togregorian(), following.togregorian() - dt.timedelta(days=1)
+
+
+def recent_jalali_months(count: int = 12) -> list[tuple[int, int]]:
+    """(year, month) of this Jalali month in Tehran and the ones before it, newest first."""
+    today = jdatetime.date.fromgregorian(date=timezone.localdate())
+    year, month, out = today.year, today.month, []
+    for _ in range(count):
+        out.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out

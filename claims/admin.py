@@ -3,6 +3,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_filters import jalali_month_filter
 from accounts.jalali import jalali_date
 from claims.models import Claim, ClaimLine, Coverage, Insurer, Scheme
 from config.admin_site import InsurerScopedAdmin
@@ -105,7 +106,7 @@ class ClaimAdmin(InsurerScopedAdmin):
     patient_paths = ("patient",)
     list_display = ["service_day", "facility", "scheme", "tracking_code", "patient", "amount",
                     "status", "reason"]
-    list_filter = ["status", "scheme"]
+    list_filter = ["status", "scheme", jalali_month_filter("service_date")]
     search_fields = ["tracking_code", "hid", "patient__national_code"]
     list_select_related = ["facility", "scheme", "patient"]
     inlines = [ClaimLineInline]

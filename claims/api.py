@@ -13,6 +13,7 @@ from accounts.api import valid
 from accounts.models import Role
 from accounts.permissions import FULFILMENT_ROLES, roles
 from claims import documents, invoicing, selectors, services
+from claims.filters import InvoiceFilter, filtered
 from claims.models import Claim, Invoice, Job
 from claims.serializers import (
     AddedOut,
@@ -105,16 +106,13 @@ INVOICE_ROLES = (*CLAIMING_ROLES, Role.REVIEWER)
 class InvoicesApi(APIView):
     permission_classes = [roles(*INVOICE_ROLES)]
 
-    @extend_schema(parameters=[OpenApiParameter("period", str),
-                               OpenApiParameter("status", str), *paging.PARAMETERS],
+    @extend_schema(parameters=[OpenApiParameter("period", str, description="1405-08"),
+                               OpenApiParameter("status", str, enum=Invoice.Status.values),
+                               *paging.PARAMETERS],
                    responses={200: InvoiceOut(many=True)})
     def get(self, request):
-        invoices = invoicing.invoices_visible_to(request.membership)
-        if request.query_params.get("period"):
-            invoices = invoices.filter(
-                period=invoicing.month_parse(request.query_params["period"]).label)
-        if request.query_params.get("status") in Invoice.Status.values:
-            invoices = invoices.filter(status=request.query_params["status"])
+        invoices = filtered(InvoiceFilter, request.query_params,
+                            invoicing.invoices_visible_to(request.membership))
         page = paging.keyset(invoices, request.query_params, order=("-created_at", "-pk"),
                              scope="invoices")
         return paging.linked(Response([invoice_data(i) for i in page.items]), request, page)

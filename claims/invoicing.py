@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, Forbidden, Invalid, NotFound
 from accounts.identity import db_id, latin_digits
-from accounts.jalali import fa_digits
+from accounts.jalali import fa_digits, jalali_month_days
 from accounts.models import Membership, Role
 from claims.models import Claim, ClaimLine, Deduction, Insurer, Invoice, InvoiceEvent
 
@@ -37,10 +37,7 @@ def month_parse(text: object) -> Month:
         message = _("دوره را به شکل ۱۴۰۵-۰۸ (سال و ماه شمسی) بنویسید.")
         raise Invalid(message, code="period", errors={"period": [message]})
     year, month = int(match.group(1)), int(match.group(2))
-    first = jdatetime.date(year, month, 1)
-    following = jdatetime.date(year + (month == 12), month % 12 + 1, 1)
-    return Month(f"{year:04d}-{month:02d}", first.togregorian(),
-                 following.togregorian() - dt.timedelta(days=1))
+    return Month(f"{year:04d}-{month:02d}", *jalali_month_days(year, month))
 
 
 def month_of(day: dt.date) -> Month:

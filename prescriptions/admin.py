@@ -5,6 +5,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import patients
+from accounts.admin_filters import jalali_month_filter
 from accounts.errors import DomainError
 from accounts.jalali import jalali_date, jalali_datetime
 from accounts.web import client_ip
@@ -136,7 +137,7 @@ class PrescriptionAdmin(AuditedAdmin):
     patient_paths = ("patient",)
     list_display = ["tracking_code", "kind", "status", "version", "patient", "doctor",
                     "created", "total", "patient_share"]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", "status", jalali_month_filter("created_at", timed=True)]
     search_fields = ["tracking_code", "hid", "patient__national_code"]
     list_select_related = ["patient", "doctor__user", "doctor__facility"]
     inlines = [ItemInline, VersionInline]

@@ -69,13 +69,10 @@ def once(*, membership: Membership, key: str, digest: str,
     mine = uuid.uuid4().hex
     failure: DomainError | None = None
     with transaction.atomic():
-        stale = timezone.now() - TTL
-        IdempotentRequest.objects.filter(membership=membership, key=key,
-                                         created_at__lt=stale).delete()
-        IdempotentRequest.objects.bulk_create(
-            [IdempotentRequest(membership=membership, key=key, fingerprint=digest, nonce=mine)],
-            ignore_conflicts=True)
-        row = IdempotentRequest.objects.select_for_update().get(membership=membership, key=key)
+        row = _claim(membership, key, digest, mine)
+        if row.nonce != mine and row.created_at < timezone.now() - TTL:
+            row.delete()  # a key past its 24 hours that beat has not purged yet
+            row = _claim(membership, key, digest, mine)
         if row.nonce != mine:
             if row.fingerprint != digest:
                 raise Mismatch(_("این Idempotency-Key پیش‌تر با درخواست دیگری به کار رفته "
@@ -92,6 +89,15 @@ def once(*, membership: Membership, key: str, digest: str,
     if failure is not None:
         raise failure
     return Answer(status, body, False)
+
+
+def _claim(membership: Membership, key: str, digest: str, mine: str) -> IdempotentRequest:
+    """The key's row, ours if no one holds it: the INSERT waits on the unique index while
+    another transaction holds the same key, then does nothing."""
+    IdempotentRequest.objects.bulk_create(
+        [IdempotentRequest(membership=membership, key=key, fingerprint=digest, nonce=mine)],
+        ignore_conflicts=True)
+    return IdempotentRequest.objects.select_for_update().get(membership=membership, key=key)
 
 
 def _plain(body: Any) -> Any:

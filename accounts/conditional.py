@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.errors import Invalid
 
 HEADER = "If-Match"
-STRONG = re.compile(r'^"v([0-9]{1,9})"$')
-WEAK = re.compile(r'^W/"[^"]*"$')
+OURS = re.compile(r'^"v(0|[1-9][0-9]{0,8})"$')  # compared as text: "v01" is not "v1"
+TAG = re.compile(r'^(W/)?"[\x21\x23-\x7e]{0,62}"$')  # any entity-tag (RFC 9110 §8.8.3)
 ANY = "*"
 
 
@@ -22,17 +22,18 @@ def etag(version: int) -> str:
 
 def expected_version(request) -> list[int] | None:
     """The versions If-Match allows: None when absent or `*` (any current one); a list of
-    version numbers otherwise. Weak tags never match (strong comparison). Malformed: 400."""
+    version numbers otherwise. Weak tags and tags not ours match nothing (strong
+    comparison); a header that is not a list of entity-tags is a 400."""
     raw = request.headers.get(HEADER)
     if raw is None or raw.strip() == ANY:
         return None
     versions: list[int] = []
     tags = [tag.strip() for tag in raw.split(",")]
     for tag in tags:
-        strong = STRONG.match(tag)
-        if strong:
-            versions.append(int(strong.group(1)))
-        elif not WEAK.match(tag) or len(tag) > 64:
+        ours = OURS.match(tag)
+        if ours:
+            versions.append(int(ours.group(1)))
+        elif not TAG.match(tag):  # a tag that is not ours (or weak) just matches nothing
             message = _('If-Match باید برچسب نسخه‌ای مانند "v3" باشد.')
             raise Invalid(message, code="if_match", errors={HEADER: [message]})
     if not tags or len(tags) > 20:

@@ -631,9 +631,9 @@ class HistoryUnlock(models.Model):
 
 class IdempotentRequest(models.Model):
     """A write sent with an `Idempotency-Key`: the caller's key, a digest of what was sent,
-    and the answer given, kept 24 hours so a retry gets the same answer and the same key
-    with another body is refused. Written in the write's own transaction: a crash keeps
-    neither, so a retry runs again."""
+    and the answer given (a refusal too), kept 24 hours so a retry gets the same answer and
+    the same key with another body is refused. Written in the write's own transaction: a
+    crash keeps neither, so a retry runs again."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE,
                                    related_name="idempotent_requests")
@@ -642,6 +642,7 @@ class IdempotentRequest(models.Model):
     nonce = models.CharField(max_length=32)
     status_code = models.PositiveSmallIntegerField(null=True)
     body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    headers = models.JSONField(default=dict)  # the answer's ETag, Location
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -40,7 +40,8 @@ def page_size_of(params) -> int:
     if raw in (None, ""):
         return DEFAULT_SIZE
     text = str(raw).strip()
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SIZE:
+    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not (
+            1 <= int(text) <= MAX_SIZE):
         message = _("page_size عددی از ۱ تا ۲۰۰ است.")
         raise Invalid(message, code="page_size", errors={"page_size": [message]})
     return int(text)
@@ -124,17 +125,19 @@ def fetched(fetch: Callable[[Any, int], Sequence], params, *, key: Callable[[Any
 
 def of_list(rows: Sequence, params, *, key: Callable[[Any], Sequence], scope: str) -> Page:
     """A page of a small list built in memory (a medication profile), in the order of
-    `key` (a tuple of numbers and strings, unique per row): the same cursor and Link."""
+    `key` (a tuple of numbers and strings); rows with equal keys keep their order in the
+    list, which the cursor carries too, so none is skipped at a page's edge."""
     size = page_size_of(params)
-    ordered = sorted(rows, key=lambda row: list(key(row)))
+    ordered = sorted(enumerate(rows), key=lambda pair: [*key(pair[1]), pair[0]])
     cursor = params.get("cursor")
     if cursor:
         mark = cursor_load(scope, cursor, None)
         try:
-            ordered = [row for row in ordered if list(key(row)) > mark]
+            ordered = [pair for pair in ordered if [*key(pair[1]), pair[0]] > mark]
         except TypeError:  # a signed cursor of another shape
             raise _bad_cursor() from None
-    return _cut(ordered[:size + 1], size, key, scope)
+    page = _cut(ordered[:size + 1], size, lambda pair: [*key(pair[1]), pair[0]], scope)
+    return Page([row for _index, row in page.items], page.next_cursor)
 
 
 def _cut(rows: list, size: int, key: Callable[[Any], Sequence], scope: str) -> Page:

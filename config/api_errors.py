@@ -52,16 +52,25 @@ def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-def body(code: str, detail, **extra) -> dict:
-    return {"detail": str(detail), "code": code, **extra}
+def body(code: str, detail, *, http_status: int = 400, **extra) -> dict:
+    """The one shape; a 400 always names what is at fault (the body as a whole when no
+    field is)."""
+    out = {"detail": str(detail), "code": code, **extra}
+    if http_status == 400 and not out.get("errors"):
+        out["errors"] = {"non_field_errors": [str(detail)]}
+    return out
+
+
+def domain_body(exc: DomainError) -> dict:
+    extra = dict(exc.extra)
+    if "errors" in extra:
+        extra["errors"] = flat_errors(extra["errors"])
+    return body(exc.code, exc.message, http_status=exc.status, **extra)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        extra = dict(exc.extra)
-        if "errors" in extra:
-            extra["errors"] = flat_errors(extra["errors"])
-        response = Response(body(exc.code, exc.message, **extra), status=exc.status)
+        response = Response(domain_body(exc), status=exc.status)
         if isinstance(exc, Throttled):
             response["Retry-After"] = str(exc.retry_after)
         return response
@@ -75,21 +84,23 @@ def exception_handler(exc, context):
         return Response(body("parse_error", DRF_DETAILS["parse_error"]),
                         status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (Http404, exceptions.NotFound)):
-        return Response(body("not_found", _("پیدا نشد.")), status=404)
+        return Response(body("not_found", _("پیدا نشد."), http_status=404), status=404)
     if isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
-        return Response(body("forbidden", _("اجازه این کار را ندارید.")), status=403)
+        return Response(body("forbidden", _("اجازه این کار را ندارید."), http_status=403),
+                        status=403)
     if isinstance(exc, exceptions.ValidationError):
         return Response(body("invalid", DRF_DETAILS["invalid"], errors=flat_errors(exc.detail)),
                         status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        response.data = body(CODES.get(code, code), DRF_DETAILS.get(code, exc.detail))
+        response.data = body(CODES.get(code, code), DRF_DETAILS.get(code, exc.detail),
+                             http_status=response.status_code)
     return response
 
 
 def json_error(status_code: int, code: str, detail) -> JsonResponse:
     """The same shape for answers Django gives before any API view runs (an unknown
     /api/ path, a CSRF refusal, a crash)."""
-    return JsonResponse(body(code, detail), status=status_code,
+    return JsonResponse(body(code, detail, http_status=status_code), status=status_code,
                         json_dumps_params={"ensure_ascii": False})

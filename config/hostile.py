@@ -32,5 +32,6 @@ class RejectNulMiddleware:
     @staticmethod
     def _refuse(request):
         if request.path.startswith(("/api/", "/fhir/")):
-            return JsonResponse({"detail": MESSAGE, "code": "bad_text"}, status=400)
+            return JsonResponse({"detail": MESSAGE, "code": "bad_text",
+                                 "errors": {"non_field_errors": [MESSAGE]}}, status=400)
         return HttpResponse(MESSAGE, status=400, content_type="text/plain; charset=utf-8")

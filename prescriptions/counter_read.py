@@ -146,8 +146,9 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = "",
         params += [identifier.value, identifier.value]
     if tracking_code:
         params.append(tracking_code)
-    if after is not None:
-        params += list(after)
+    if after is not None:  # the datetime as the ORM would send it (SQLite compares text)
+        created_at, pk = after
+        params += [connection.ops.adapt_datetimefield_value(created_at), pk]
     params.append(int(limit))
     sql = _sql(identifier.kind if identifier is not None else None, bool(tracking_code),
                after is not None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,8 +113,11 @@ def history_read(*, membership: Membership, patient: Patient, ip: str | None,
                          params if params is not None else {"page_size": LIMIT},
                          order=("-created_at", "-pk"), scope=f"insurer-history:{patient.pk}")
     prescriptions = page.items
-    claims = list(Claim.objects.filter(patient=patient, scheme__insurer__in=insurers,
-                                       prescription_id__in=[p.pk for p in prescriptions])
+    # the page's prescriptions' claims, and their visits' own (a visit claims no prescription)
+    claims = list(Claim.objects.filter(
+        Q(prescription_id__in=[p.pk for p in prescriptions])
+        | Q(prescription__isnull=True, visit_id__in={p.visit_id for p in prescriptions}),
+        patient=patient, scheme__insurer__in=insurers)
                   .select_related("scheme__insurer", "facility")
                   .prefetch_related("lines").order_by("-service_date", "-pk"))
     accounts_services.access_log_record(action=AccessLog.Action.HISTORY_READ,

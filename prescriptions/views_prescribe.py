@@ -122,13 +122,17 @@ def preview(request, visit_id: int):
     return render(request, "prescriptions/_preview.html", context)
 
 
+def _version_ok(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and len(text) <= 9
+
+
 def _once(request, create) -> idempotency.Answer:
     """The form's own key (drawn when the page was drawn): a double submit over a flaky
     network registers one prescription and says so."""
     key = str(request.POST.get("idempotency_key", "")).strip()
     if not key:
-        status, body = create()
-        return idempotency.Answer(status, body, False)
+        status, body, headers = create()
+        return idempotency.Answer(status, body, False, headers)
     fields = {name: request.POST.getlist(name) for name in sorted(request.POST)
               if name not in ("csrfmiddlewaretoken", "idempotency_key")}
     try:
@@ -157,7 +161,7 @@ def prescribe(request, visit_id: int):
                 doctor=request.membership, prescription=prescription, items=items,
                 note=request.POST.get("note", ""), override_warnings=override,
                 signature=request.POST.get("signature", ""),
-                expected_versions=[int(version)] if version.isdigit() else None)
+                expected_versions=[int(version)] if _version_ok(version) else None)
             text = _("نسخه {code} ویرایش شد (نسخه {v}).")
         else:
             def create() -> tuple[int, dict]:
@@ -165,7 +169,7 @@ def prescribe(request, visit_id: int):
                     doctor=request.membership, visit=visit, kind=kind, items=items,
                     note=request.POST.get("note", ""), override_warnings=override,
                     signature=request.POST.get("signature", ""))
-                return 201, {"tracking_code": made.tracking_code, "version": made.version}
+                return 201, {"tracking_code": made.tracking_code, "version": made.version}, {}
 
             answer = _once(request, create)
             prescription = selectors.prescription_get(viewer=request.membership,
@@ -185,7 +189,7 @@ def prescribe(request, visit_id: int):
             request, visit, active_tab=kind, rows=_rows(items), error=exc.message,
             evaluation=evaluation, note=request.POST.get("note", ""),
             editing=tracking_code or None,
-            editing_version=version if version.isdigit() else None)
+            editing_version=version if _version_ok(version) else None)
         return render(request, "prescriptions/visit.html", context, status=exc.status)
     messages.success(request, text.format(code=prescription.tracking_code,
                                           v=fa_digits(prescription.version)),

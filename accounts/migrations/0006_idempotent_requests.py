@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ('nonce', models.CharField(max_length=32)),
                 ('status_code', models.PositiveSmallIntegerField(null=True)),
                 ('body', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
+                ('headers', models.JSONField(default=dict)),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotent_requests', to='accounts.membership')),
             ],

@@ -18,6 +18,8 @@ def shaped(response, status: int, code: str) -> dict:
     body = response.json()
     assert body["code"] == code, body
     assert isinstance(body["detail"], str) and PERSIAN.search(body["detail"]), body
+    if status == 400:  # a 400 always names what is at fault
+        assert body["errors"] and all(isinstance(m, list) for m in body["errors"].values())
     return body
 
 

@@ -53,13 +53,13 @@ def test_a_stale_if_match_is_412_and_changes_nothing(doctor, rx):
 
 @pytest.mark.parametrize("header, status", [
     ('"v1"', 200), ("*", 200), ('"v9", "v1"', 200), ('W/"v1"', 412), ('"v2"', 412),
-    (None, 200)])
+    ('"v01"', 412), ('"x"', 412), ('"v"', 412), ('"v-1"', 412), (None, 200)])
 def test_if_match_forms(doctor, rx, header, status):
     assert patch(doctor, rx["tracking_code"], 12, header).status_code == status
 
 
-@pytest.mark.parametrize("header", ["v1", '"x"', '"v"', '"v1"junk', "", '"v-1"',
-                                    '"v1", ' * 30, '"v' + "9" * 40 + '"'])
+@pytest.mark.parametrize("header", ["v1", '"v1"junk', "", '"v 1"', "W/v1", '"v1", ' * 30,
+                                    '"v' + "9" * 80 + '"'])
 def test_a_malformed_if_match_is_400(doctor, rx, header):
     response = patch(doctor, rx["tracking_code"], 12, header)
     assert response.status_code == 400, response.content

@@ -95,13 +95,43 @@ def test_a_key_of_255_characters_works(api_as, visit):
     assert create(doctor, visit, key="k" * 255)["Idempotent-Replayed"] == "true"
 
 
-def test_a_refused_request_keeps_no_key_so_the_corrected_one_goes_through(api_as, visit):
+def test_a_refusal_is_the_first_answer_too(api_as, visit):
     doctor = api_as("doctor", "درمانگاه شفا")
-    refused = create(doctor, visit, items=[{"code": "NO-SUCH-DRUG", "quantity": 1}])
-    assert refused.status_code == 400
-    assert IdempotentRequest.objects.count() == 0
-    corrected = create(doctor, visit, items=DRUGS[:1])
-    assert corrected.status_code == 201 and "Idempotent-Replayed" not in corrected
+    unknown = [{"code": "NO-SUCH-DRUG", "quantity": 1}]
+    refused = create(doctor, visit, items=unknown)
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    again = create(doctor, visit, items=unknown)
+    assert again.status_code == 400 and again.json() == refused.json()
+    assert again["Idempotent-Replayed"] == "true"
+    corrected = create(doctor, visit, items=DRUGS[:1])  # a new body needs a new key
+    assert corrected.status_code == 422 and corrected.json()["code"] == "idempotency_mismatch"
+    assert create(doctor, visit, items=DRUGS[:1], key="rx-2").status_code == 201
+    assert Prescription.objects.count() == 1
+
+
+def test_the_first_answers_etag_is_replayed(api_as, visit):
+    doctor = api_as("doctor", "درمانگاه شفا")
+    first, again = create(doctor, visit), create(doctor, visit)
+    assert first["ETag"] == again["ETag"] == '"v1"'
+
+
+def test_a_failure_after_the_write_rolls_the_write_and_the_key_back(api_as, visit,
+                                                                     monkeypatch):
+    from accounts.errors import NotFound
+    from prescriptions import api
+
+    doctor = api_as("doctor", "درمانگاه شفا")
+
+    def lost(*args, **kwargs):
+        raise NotFound("گم شد")
+
+    monkeypatch.setattr(api.selectors, "prescription_get", lost)
+    doctor.raise_request_exception = False
+    assert create(doctor, visit).status_code == 500
+    assert Prescription.objects.count() == 0 and IdempotentRequest.objects.count() == 0
+    monkeypatch.undo()
+    assert create(doctor, visit).status_code == 201
+    assert Prescription.objects.count() == 1
 
 
 def test_keys_are_kept_24_hours_then_purged(api_as, visit):

@@ -157,3 +157,33 @@ def test_guessing_the_unlock_code_meets_the_daily_cap(demo, api_as, outbox, sett
     capped = reviewer.post("/api/v1/me/history-unlock/verify", {"code": code}, format="json")
     assert capped.status_code == 429 and capped["Retry-After"]  # even the right code, today
     assert reviewer.get(f"/api/v1/patients/{ALI}/history").status_code == 403
+
+
+def test_the_history_pages_prescriptions_and_carries_their_claims_and_visits(
+        written, api_as, outbox):
+    from claims.models import Claim
+    from prescriptions.models import Visit
+    from tests.pharmacy.conftest import uid
+
+    first = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    second = written([{"code": "PARA-500-TAB", "quantity": 10}])
+    doctor = api_as("doctor", "درمانگاه شفا")
+    for visit in Visit.objects.all():
+        assert doctor.post(f"/api/v1/visits/{visit.pk}/complete").status_code == 200
+    response = api_as("pharmacy").post(
+        f"/api/v1/prescriptions/{first['tracking_code']}/dispense",
+        {"lines": [{"item": first["items"][0]["id"], "quantity": 10, "uid": uid(81)}]},
+        format="json")
+    assert response.status_code == 201, response.content
+    assert Claim.objects.filter(prescription__isnull=True).count() == 2  # the visits'
+    reviewer = api_as("reviewer")
+    _unlock(reviewer, outbox)
+    newest = reviewer.get(f"/api/v1/patients/{ALI}/history?page_size=1")
+    assert 'rel="next"' in newest["Link"]
+    assert [p["tracking_code"] for p in newest.json()["prescriptions"]] == [
+        second["tracking_code"]]
+    assert len(newest.json()["claims"]) == 1  # its visit's claim; nothing dispensed yet
+    older = reviewer.get(newest["Link"].split(";")[0].strip("<>").removeprefix(
+        "http://testserver")).json()
+    assert [p["tracking_code"] for p in older["prescriptions"]] == [first["tracking_code"]]
+    assert len(older["claims"]) == 2  # the dispense's claim and the visit's

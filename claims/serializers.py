@@ -24,11 +24,16 @@ class FacilityOut(serializers.Serializer):
     siam_id = serializers.CharField()
 
 
-class ClaimTotalsOut(serializers.Serializer):
+class TotalsOut(serializers.Serializer):
+    """The split of an amount in Rials (prescriptions, dispenses, claims)."""
+
     total = serializers.IntegerField()
     insurer_share = serializers.IntegerField()
     supplementary_share = serializers.IntegerField()
     patient_share = serializers.IntegerField()
+
+
+class ClaimTotalsOut(TotalsOut):
     amount = serializers.IntegerField()
 
 

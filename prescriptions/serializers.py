@@ -7,7 +7,7 @@ from rest_framework import serializers
 from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
 from claims.eligibility import coverage_data
-from claims.serializers import ClaimOut
+from claims.serializers import ClaimOut, NamedCodeOut, TotalsOut
 from prescriptions import dosage
 from prescriptions.dosage import Frequency, Timing
 from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
@@ -51,29 +51,17 @@ class SiteOut(serializers.Serializer):
     kind = serializers.CharField()
 
 
-class NamedOut(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 class SupplementaryOut(serializers.Serializer):
-    insurer = NamedOut()
-    scheme = NamedOut()
+    insurer = NamedCodeOut()
+    scheme = NamedCodeOut()
     percent = serializers.IntegerField()
 
 
 class CoverageOut(serializers.Serializer):
-    insurer = NamedOut()
-    scheme = NamedOut()
+    insurer = NamedCodeOut()
+    scheme = NamedCodeOut()
     patient_share_percent = serializers.IntegerField()
     supplementary = SupplementaryOut(allow_null=True)
-
-
-class TotalsOut(serializers.Serializer):
-    total = serializers.IntegerField()
-    insurer_share = serializers.IntegerField()
-    supplementary_share = serializers.IntegerField()
-    patient_share = serializers.IntegerField()
 
 
 class RuleResultOut(serializers.Serializer):

@@ -8,7 +8,7 @@ import pytest
 
 from prescriptions.models import Prescription, Visit
 from tests.conftest import DEMO, membership_of
-from tests.pharmacy.test_concurrency import cast, run_together  # noqa: F401 - fixture
+from tests.pharmacy.test_concurrency import cast, run_together, write  # noqa: F401 - fixture
 
 ONE = [{"code": "AMOX-500-CAP", "quantity": 20}]
 
@@ -69,13 +69,8 @@ def test_a_malformed_if_match_is_400(doctor, rx, header):
 
 @pytest.mark.postgres
 def test_two_tabs_saving_at_once_one_wins_one_is_412(cast):  # noqa: F811
-    reception, doctor = cast("reception"), cast("doctor", "درمانگاه شفا")
-    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
-    visit = reception.post("/api/v1/visits", {"national_code": DEMO["patient"][0],
-                                              "doctor": shafa.pk}, format="json").json()
-    code = doctor.post("/api/v1/prescriptions", {"visit": visit["id"], "kind": "drug",
-                                                 "items": ONE}, format="json").json()[
-        "tracking_code"]
+    code = write(cast, ONE)["tracking_code"]
+    doctor = cast("doctor", "درمانگاه شفا")
     statuses = run_together(lambda: patch(doctor, code, 12, '"v1"').status_code,
                             lambda: patch(doctor, code, 7, '"v1"').status_code)
     assert sorted(statuses) == [200, 412]

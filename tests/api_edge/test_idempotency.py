@@ -14,7 +14,7 @@ from pharmacy.models import Dispense
 from prescriptions.models import Prescription
 from tests.conftest import DEMO, membership_of
 from tests.pharmacy.conftest import uid
-from tests.pharmacy.test_concurrency import cast, run_together  # noqa: F401 - fixture
+from tests.pharmacy.test_concurrency import admit, cast, run_together  # noqa: F401 - fixture
 
 DRUGS = [{"code": "AMOX-500-CAP", "quantity": 10}, {"code": "PARA-500-TAB", "quantity": 5}]
 
@@ -159,10 +159,7 @@ def test_an_expired_key_runs_again(api_as, written):
 
 @pytest.mark.postgres
 def test_simultaneous_double_submits_make_one_prescription(cast):  # noqa: F811
-    reception, doctor = cast("reception"), cast("doctor", "درمانگاه شفا")
-    shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
-    visit = reception.post("/api/v1/visits", {"national_code": DEMO["patient"][0],
-                                              "doctor": shafa.pk}, format="json").json()
+    visit, doctor = admit(cast), cast("doctor", "درمانگاه شفا")
     answers = run_together(*[lambda: create(doctor, visit, key="same") for _ in range(4)])
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["tracking_code"] for a in answers}) == 1

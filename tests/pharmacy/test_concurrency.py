@@ -48,11 +48,15 @@ def run_together(*calls):
     return results
 
 
-def write(cast, items, who="patient"):
-    reception, doctor = cast("reception"), cast("doctor", "درمانگاه شفا")
+def admit(cast, who="patient") -> dict:
+    """The patient admitted to Dr Ahmadi at Shafa by the receptionist: the visit's JSON."""
     shafa = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
-    visit = reception.post("/api/v1/visits", {"national_code": DEMO[who][0],
-                                              "doctor": shafa.pk}, format="json").json()
+    return cast("reception").post("/api/v1/visits", {"national_code": DEMO[who][0],
+                                                     "doctor": shafa.pk}, format="json").json()
+
+
+def write(cast, items, who="patient"):
+    visit, doctor = admit(cast, who), cast("doctor", "درمانگاه شفا")
     response = doctor.post("/api/v1/prescriptions", {"visit": visit["id"], "kind": "drug",
                                                      "items": items}, format="json")
     assert response.status_code == 201

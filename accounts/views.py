@@ -151,6 +151,21 @@ def _api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def bad_request(request, exception=None):
+    """Django's own 400s (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad
+    host): the API's shape under /api/, 413 for a body too large."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.views import defaults
+
+    if _api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413, "too_large", _("بدنه درخواست بیش از حد بزرگ است."))
+        if isinstance(exception, TooManyFieldsSent):
+            return json_error(400, "too_many_fields", _("شمار فیلدهای درخواست بیش از حد است."))
+        return json_error(400, "bad_request", _("درخواست نامعتبر است."))
+    return defaults.bad_request(request, exception)
+
+
 def forbidden(request, exception=None):
     if _api(request):
         return json_error(403, "forbidden", _("اجازه این کار را ندارید."))

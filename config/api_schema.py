@@ -20,6 +20,7 @@ WHY = {
     "404": "not found, or not visible to the caller",
     "409": "the state forbids it (already dispensed, cancelled, overlap, a pack code reused)",
     "412": "If-Match is not the current version",
+    "413": "the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (256 KiB)",
     "422": "the rules refused it, or an Idempotency-Key reused with another body",
     "429": "too many requests; see Retry-After",
     "503": "a dependency (database, cache, SMS gateway) is down; retry later",
@@ -34,7 +35,7 @@ def statuses(path: str, method: str, secured: bool) -> list[str]:
     elif "{" in path:
         found.append("404")
     if method in WRITES:
-        found += ["409", "422"]
+        found += ["409", "413", "422"]
     if method == "patch" and path.endswith("{tracking_code}"):
         found.append("412")
     return sorted(set(found))

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("notices.urls")),
 ]
 
+handler400 = "accounts.views.bad_request"
 handler403 = "accounts.views.forbidden"
 handler404 = "accounts.views.not_found"
 handler500 = "accounts.views.server_error"

@@ -164,7 +164,7 @@ def prescribe(request, visit_id: int):
                 expected_versions=[int(version)] if _version_ok(version) else None)
             text = _("نسخه {code} ویرایش شد (نسخه {v}).")
         else:
-            def create() -> tuple[int, dict]:
+            def create() -> tuple[int, dict, dict]:
                 made = services.prescription_create(
                     doctor=request.membership, visit=visit, kind=kind, items=items,
                     note=request.POST.get("note", ""), override_warnings=override,

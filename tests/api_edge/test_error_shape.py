@@ -86,6 +86,13 @@ def test_nested_errors_are_flattened_to_paths():
     assert flat_errors(["x"]) == {"non_field_errors": ["x"]}
 
 
+def test_a_body_too_large_is_a_json_413(db):
+    response = APIClient().post("/api/v1/auth/otp/request",
+                                '{"national_code": "' + "1" * 300_000 + '"}',
+                                content_type="application/json")
+    shaped(response, 413, "too_large")
+
+
 def test_a_crash_in_an_api_view_is_a_json_500(db, monkeypatch):
     from accounts import api
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Facility, Membership, Patient, Practitioner, User
@@ -128,6 +129,22 @@ def _instance(model, alias: str, row, shared: dict | None = None):
     return model.from_db(connection.alias, attnames[alias], values)
 
 
+class FetchedItems(QuerySet):
+    """One prescription's items as the query returned them, in the place of
+    `prescription.items`: reading it (iteration, len, count, exists, a slice) sends no
+    query, and building it compiles none (`filter()` cost more than the rows). Anything
+    chained on it (filter, order_by, select_related…) starts from the real
+    `items.filter(prescription_id=…)`, so it never reads another prescription's rows."""
+
+    def __init__(self, prescription_id: int, rows: list) -> None:
+        super().__init__(model=PrescriptionItem)
+        self._prescription_id = prescription_id
+        self._result_cache, self._prefetch_done = rows, True
+
+    def _clone(self):
+        return PrescriptionItem.objects.filter(prescription_id=self._prescription_id)._clone()
+
+
 def _cache(instance, field: str, value) -> None:
     instance._state.fields_cache[field] = value
 
@@ -178,7 +195,5 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = "",
             _cache(item, "catalog_item", _instance(CatalogItem, "ci", row, shared))
             items[row[0]].append(item)
     for pk, prescription in prescriptions.items():
-        prefetched = PrescriptionItem.objects.filter(prescription_id=pk)
-        prefetched._result_cache, prefetched._prefetch_done = items[pk], True
-        prescription._prefetched_objects_cache = {"items": prefetched}
+        prescription._prefetched_objects_cache = {"items": FetchedItems(pk, items[pk])}
     return list(prescriptions.values())

@@ -110,3 +110,18 @@ def test_nothing_for_non_counters_and_empty_queries(cast):
     doctor = membership_of(DEMO["doctor"][0], "درمانگاه شفا")
     assert selectors.counter_find(viewer=doctor, identifier=MOTHER) == []
     assert selectors.counter_find(viewer=cast["pharmacy"]) == []
+
+
+def test_the_fetched_items_read_without_queries_and_chain_to_the_real_relation(
+        cast, django_assert_num_queries):
+    found = selectors.counter_find(viewer=cast["pharmacy"], identifier=MOTHER)
+    several = next(p for p in found if len(p.items.all()) > 1)
+    with django_assert_num_queries(0):
+        rows = list(several.items.all())
+        assert several.items.count() == len(rows) and several.items.exists()
+        assert list(several.items.all()[:1]) == rows[:1]
+    with django_assert_num_queries(2):  # chained: the real relation, this prescription only
+        chained = list(several.items.filter(quantity__gt=0))
+        last = several.items.order_by("-id").first()
+    assert {i.prescription_id for i in chained} == {several.pk} and len(chained) == len(rows)
+    assert last.prescription_id == several.pk

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from accounts.models import Patient
 from claims.models import Coverage, Insurer, Scheme
+from config.sql import CompiledRead
 
 
 def new_hid() -> str:
@@ -32,18 +33,26 @@ class Eligibility:
         return self.supplementary.supplementary_percent if self.supplementary else 0
 
 
+def _live_covers(patient_id: int, mother_id: int, day: dt.date):
+    return (Coverage.objects.select_related("scheme__insurer")
+            .filter(patient_id__in=[patient_id, mother_id], valid_from__lte=day,
+                    scheme__is_active=True)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .order_by("-valid_from", "pk"))
+
+
+# every admission, prescription and dispense asks: compiled once per process
+live_covers = CompiledRead(
+    Coverage, _live_covers, -900_001, -900_002, dt.date(1901, 1, 1),
+    adapt=lambda connection, values: (*values[:2],
+                                      connection.ops.adapt_datefield_value(values[2])))
+
+
 def _covers(patient: Patient, day: dt.date) -> tuple[list[Scheme], Scheme | None]:
     """The basic schemes (newest cover first, each once) and the supplementary one of the
     person who holds the cover on `day`: the patient, or a newborn's mother."""
-    holders = [patient.pk]
-    if patient.is_newborn:
-        holders.append(patient.mother_id)
-    coverages = list(
-        Coverage.objects.select_related("scheme__insurer")
-        .filter(patient_id__in=holders, valid_from__lte=day, scheme__is_active=True)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by("-valid_from", "pk")
-    )
+    mother = patient.mother_id if patient.is_newborn else patient.pk
+    coverages = live_covers(patient.pk, mother, day)
     holder = patient.pk if any(c.patient_id == patient.pk for c in coverages) else (
         patient.mother_id)
     basic: list[Scheme] = []

@@ -25,6 +25,7 @@ from accounts.jalali import fa_digits
 from accounts.models import Membership
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
+from config.sql import CompiledRead
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import catalog, money, patient_notices, rules
@@ -231,6 +232,25 @@ def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
                                  if m.prescription_id != p.pk]) for p in prescriptions}
 
 
+# The dispense's two reads of fixed shape, compiled once per process (config.sql)
+locked_for_dispense = CompiledRead(
+    Prescription, lambda pk: (Prescription.objects.select_for_update(of=("self",))
+                              .select_related("patient", "visit", "doctor__practitioner")
+                              .filter(pk=pk)), -900_001)
+_items_with_catalog = CompiledRead(
+    PrescriptionItem, lambda pk: (PrescriptionItem.objects.select_related("catalog_item")
+                                  .filter(prescription_id=pk)), -900_001)
+
+
+def items_with_catalog(prescription: Prescription) -> list[PrescriptionItem]:
+    """`prescription.items.select_related("catalog_item")`, each item knowing its
+    prescription as the related manager would tell it."""
+    items = _items_with_catalog(prescription.pk)
+    for item in items:
+        item._state.fields_cache["prescription"] = prescription
+    return items
+
+
 class _PackReused(Exception):
     def __init__(self, uids: list[str]) -> None:
         self.uids = uids
@@ -270,7 +290,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         raise Conflict(_("مهلت اعتبار این نسخه گذشته است."), code="expired")
     if locked.visit.hid != locked.hid:
         raise Conflict(_("شناسه شباد نسخه معتبر نیست."), code="hid")
-    items = {i.pk: i for i in locked.items.select_related("catalog_item")}
+    items = {i.pk: i for i in items_with_catalog(locked)}
     _packs_check(lines, items)
     if paper:  # priced as on the day it was given (in memory only; the catalog is untouched)
         day_prices = catalog.prices_on((i.catalog_item_id for i in items.values()), today)
@@ -422,9 +442,7 @@ def _dispense_once(*, membership: Membership, prescription: Prescription,
     """One attempt in one transaction; a drawn HID that clashes is the only retry."""
     try:
         with transaction.atomic():
-            locked = (Prescription.objects.select_for_update(of=("self",))
-                      .select_related("patient", "visit", "doctor__practitioner")
-                      .get(pk=prescription.pk))
+            [locked] = locked_for_dispense(prescription.pk)
             if key:
                 # Checked under the lock: a concurrent retry waits here and then finds it.
                 earlier = Dispense.objects.filter(facility_id=membership.facility_id,

@@ -74,3 +74,24 @@ def test_threads_each_use_their_own_connection(demo, transactional_db):
     for thread in threads:
         thread.join(20)
     assert not errors and len(results) == 4 and all(same(r, expected) for r in results)
+
+
+def test_the_dispense_reads_give_the_orms_rows(written, django_assert_num_queries):
+    from django.db import transaction
+
+    from pharmacy.services import items_with_catalog, locked_for_dispense
+    from prescriptions.models import Prescription
+
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}, {"code": "PARA-500-TAB",
+                                                           "quantity": 10}])
+    prescription = Prescription.objects.get(tracking_code=rx["tracking_code"])
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            [locked] = locked_for_dispense(prescription.pk)
+            assert (locked.patient.pk, locked.visit.hid, locked.doctor.pk) == (
+                prescription.patient_id, prescription.hid, prescription.doctor_id)
+        with django_assert_num_queries(1):
+            items = items_with_catalog(locked)
+            assert [i.catalog_item.code for i in items] == ["AMOX-500-CAP", "PARA-500-TAB"]
+            assert all(i.prescription is locked for i in items)
+    assert [i.pk for i in items] == [i.pk for i in prescription.items.all()]

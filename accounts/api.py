@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import paging, selectors, services
+from accounts.error_body import flat_errors
 from accounts.errors import Forbidden, Invalid
 from accounts.models import Role
 from accounts.permissions import roles
@@ -26,7 +27,6 @@ from accounts.serializers import (
     membership_data,
 )
 from accounts.web import client_ip
-from config.api_errors import flat_errors
 
 
 def valid(serializer_class, request, *, as_sent: tuple[str, ...] = ()):

@@ -150,7 +150,7 @@ def respond_once(request, write: Callable[[], Any], answer: Callable[[Any], Any]
     Idempotent-Replayed: true."""
     from rest_framework.response import Response
 
-    from config.api_errors import domain_body
+    from accounts.error_body import domain_body
 
     raw = request.headers.get(HEADER)
     if raw is None:

@@ -46,7 +46,6 @@ from accounts.models import (
     User,
 )
 from accounts.sms import SMSError, ping_gateways, send_sms
-from config.sql import hot_cursor
 
 OTP_TEXT = {
     SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
@@ -102,7 +101,7 @@ def _blocked(code: str) -> bool:
     (the counter's hottest path), where compiling the ORM's query cost more than running it."""
     meta = BlockedNationalCode._meta
     quote = connection.ops.quote_name
-    with hot_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 - names only
                        f"WHERE {quote(meta.get_field('code').column)} = %s LIMIT 1", [code])
         return cursor.fetchone() is not None

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
+from accounts.error_body import json_error
 from accounts.errors import DomainError, ServiceUnavailable, Throttled
 from accounts.forms import CodeForm, LoginForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import Role
 from accounts.permissions import role_required
 from accounts.web import client_ip
-from config.api_errors import json_error
 
 ROLE_HOME = {
     Role.DOCTOR: "prescriptions:doctor_home",

@@ -1,14 +1,16 @@
 """The one exception handler: every API error body is `{detail, code, …}`, `detail` a
 Persian sentence, `code` a stable word (README lists them); a 400 adds
-`errors: {field: [message]}`, nested fields named by their path (`items.1.quantity`)."""
+`errors: {field: [message]}`, nested fields named by their path (`items.1.quantity`).
+The shape itself is built in accounts/error_body.py."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.error_body import body, domain_body, flat_errors
 from accounts.errors import DomainError, Throttled
 from config import faults
 
@@ -26,46 +28,6 @@ DRF_DETAILS = {
 }
 # DRF codes renamed to the site's
 CODES = {"permission_denied": "forbidden", "not_found": "not_found"}
-
-
-def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {path: [messages]}: {"items": [{}, {"quantity": ["…"]}]}
-    becomes {"items.1.quantity": ["…"]}; a nested object's own error is named by its path
-    (`payment`), the body's as a whole sit under "non_field_errors"."""
-    out: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            # a nested object's own error (not a dict, missing) is named by the object
-            path = prefix if prefix and key == "non_field_errors" else (
-                f"{prefix}.{key}" if prefix else str(key))
-            for name, messages in flat_errors(value, path).items():
-                out.setdefault(name, []).extend(messages)
-    elif isinstance(detail, list) and detail and all(
-            isinstance(v, (str, exceptions.ErrorDetail)) for v in detail):
-        out[prefix or "non_field_errors"] = [str(v) for v in detail]
-    elif isinstance(detail, list):
-        for index, value in enumerate(detail):
-            if value:
-                out.update(flat_errors(value, f"{prefix}.{index}" if prefix else str(index)))
-    elif detail not in (None, ""):
-        out[prefix or "non_field_errors"] = [str(detail)]
-    return out
-
-
-def body(code: str, detail, *, http_status: int = 400, **extra) -> dict:
-    """The one shape; a 400 always names what is at fault (the body as a whole when no
-    field is)."""
-    out = {"detail": str(detail), "code": code, **extra}
-    if http_status == 400 and not out.get("errors"):
-        out["errors"] = {"non_field_errors": [str(detail)]}
-    return out
-
-
-def domain_body(exc: DomainError) -> dict:
-    extra = dict(exc.extra)
-    if "errors" in extra:
-        extra["errors"] = flat_errors(extra["errors"])
-    return body(exc.code, exc.message, http_status=exc.status, **extra)
 
 
 def exception_handler(exc, context):
@@ -97,10 +59,3 @@ def exception_handler(exc, context):
         response.data = body(CODES.get(code, code), DRF_DETAILS.get(code, exc.detail),
                              http_status=response.status_code)
     return response
-
-
-def json_error(status_code: int, code: str, detail) -> JsonResponse:
-    """The same shape for answers Django gives before any API view runs (an unknown
-    /api/ path, a CSRF refusal, a crash)."""
-    return JsonResponse(body(code, detail, http_status=status_code), status=status_code,
-                        json_dumps_params={"ensure_ascii": False})

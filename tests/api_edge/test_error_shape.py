@@ -7,7 +7,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from config.api_errors import flat_errors
+from accounts.error_body import flat_errors
 
 PERSIAN = re.compile(r"[\u0600-\u06FF]")
 

@@ -50,14 +50,6 @@ class Answer:
     headers: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Refused:
-    """A domain refusal, kept as the answer to the key."""
-
-    status: int
-    body: Any
-
-
 def key_clean(raw: object) -> str:
     """The key as sent: 1–255 printable ASCII characters."""
     key = str(raw).strip()
@@ -76,10 +68,11 @@ def fingerprint(*parts: object) -> str:
 
 def once(*, membership: Membership, key: str, digest: str,
          run: Callable[[], tuple[int, Any, dict]],
-         refusal: Callable[[DomainError], Refused] | None = None) -> Answer:
+         refusal: Callable[[DomainError], Any] | None = None) -> Answer:
     """`run()` -> (status, body, headers) once per (caller, key); later calls answer the
-    same. A DomainError from `run()` is kept as the answer when `refusal` turns it into one
-    (the API), else the key is freed (a page redraws its form with a fresh key)."""
+    same. A DomainError from `run()` is kept as the answer (its status, `refusal(error)` the
+    body) when `refusal` is given (the API), else the key is freed (a page redraws its form
+    with a fresh key)."""
     mine = uuid.uuid4().hex
     failure: DomainError | None = None
     with transaction.atomic():
@@ -96,8 +89,7 @@ def once(*, membership: Membership, key: str, digest: str,
             if refusal is None or isinstance(error, (Throttled, ServiceUnavailable)):
                 row.delete()
             else:
-                kept = refusal(error)
-                row.status_code, row.body = kept.status, _plain(kept.body)
+                row.status_code, row.body = error.status, _plain(refusal(error))
                 row.save(update_fields=["status_code", "body"])
         else:
             row.status_code, row.body, row.headers = status, _plain(body), headers
@@ -170,7 +162,7 @@ def respond_once(request, write: Callable[[], Any], answer: Callable[[Any], Any]
                 {name: response[name] for name in KEPT_HEADERS if response.has_header(name)})
 
     given = once(membership=request.membership, key=key, digest=digest, run=run,
-                 refusal=lambda error: Refused(error.status, domain_body(error)))
+                 refusal=domain_body)
     if not given.replayed:
         return first["response"]
     response = Response(given.body, status=given.status)

@@ -56,7 +56,7 @@ def cursor_dump(scope: str, values: Sequence[Any]) -> str:
     return signing.dumps([_plain(v) for v in values], salt=f"{SALT}:{scope}", compress=True)
 
 
-def cursor_load(scope: str, cursor: object, width: int | None) -> list:
+def cursor_load(scope: str, cursor: object) -> list:
     text = str(cursor)
     if len(text) > CURSOR_MAX:
         raise _bad_cursor()
@@ -64,7 +64,7 @@ def cursor_load(scope: str, cursor: object, width: int | None) -> list:
         values = signing.loads(text, salt=f"{SALT}:{scope}")
     except (signing.BadSignature, ValueError, TypeError, UnicodeError):
         raise _bad_cursor() from None
-    if not isinstance(values, list) or (width is not None and len(values) != width):
+    if not isinstance(values, list):
         raise _bad_cursor()
     return values
 
@@ -80,19 +80,20 @@ def _field(queryset: QuerySet, name: str):
 def keyset(queryset: QuerySet, params, *, order: Sequence[str], scope: str) -> Page:
     """A page of `queryset` in `order` (field names, `-` for descending, the last one
     unique, e.g. ("-created_at", "-pk")): one query of page_size + 1 rows."""
-    size = page_size_of(params)
     names = [name.lstrip("-") for name in order]
-    cursor = params.get("cursor")
-    if cursor:
-        raw = cursor_load(scope, cursor, len(names))
-        try:
-            values = [_field(queryset, name).to_python(value)
-                      for name, value in zip(names, raw, strict=True)]
-        except Exception:  # a signed cursor that no longer parses
-            raise _bad_cursor() from None
-        queryset = queryset.filter(_after(order, values))
-    rows = list(queryset.order_by(*order)[:size + 1])
-    return _cut(rows, size, lambda row: [getattr(row, n) for n in names], scope)
+
+    def parse(raw: list) -> list:
+        if len(raw) != len(names):
+            raise ValueError("a cursor of another list")
+        return [_field(queryset, name).to_python(value)
+                for name, value in zip(names, raw, strict=True)]
+
+    def fetch(after, limit: int):
+        chosen = queryset if after is None else queryset.filter(_after(order, after))
+        return chosen.order_by(*order)[:limit]
+
+    return fetched(fetch, params, key=lambda row: [getattr(row, n) for n in names],
+                   parse=parse, scope=scope)
 
 
 def _after(order: Sequence[str], values: list) -> Q:
@@ -115,7 +116,7 @@ def fetched(fetch: Callable[[Any, int], Sequence], params, *, key: Callable[[Any
     size = page_size_of(params)
     after = None
     if params.get("cursor"):
-        raw = cursor_load(scope, params.get("cursor"), None)
+        raw = cursor_load(scope, params.get("cursor"))
         try:
             after = parse(raw)
         except Exception:  # a signed cursor that no longer parses
@@ -131,7 +132,7 @@ def of_list(rows: Sequence, params, *, key: Callable[[Any], Sequence], scope: st
     ordered = sorted(enumerate(rows), key=lambda pair: [*key(pair[1]), pair[0]])
     cursor = params.get("cursor")
     if cursor:
-        mark = cursor_load(scope, cursor, None)
+        mark = cursor_load(scope, cursor)
         try:
             ordered = [pair for pair in ordered if [*key(pair[1]), pair[0]] > mark]
         except TypeError:  # a signed cursor of another shape

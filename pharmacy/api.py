@@ -28,22 +28,20 @@ class DispenseApi(APIView):
                    parameters=[idempotency.PARAMETER])
     def post(self, request, tracking_code):
         return idempotency.respond_once(request, lambda: self._dispense(request, tracking_code),
-                                        self._answer)
+                                        lambda outcome: self._answer(request, outcome))
 
     @staticmethod
     def _dispense(request, tracking_code):
         data = valid(DispenseIn, request, as_sent=("lines", "payment"))
         prescription = prescription_to_fulfil(viewer=request.membership,
                                              tracking_code=tracking_code)
-        outcome = services.dispense_record(
+        return services.dispense_record(
             membership=request.membership, prescription=prescription, lines=data["lines"],
             started_at=data.get("started_at"), payment=data.get("payment"),
             acknowledgement=services.Acknowledgement(given=data["acknowledge_warnings"]))
-        return request, outcome
 
     @staticmethod
-    def _answer(done):
-        request, outcome = done
+    def _answer(request, outcome):
         dispense = selectors.dispense_get(viewer=request.membership,
                                           dispense_id=outcome.dispense.pk)
         return Response(DispenseOut(dispense).data, status=status.HTTP_201_CREATED)

@@ -148,22 +148,21 @@ class PrescriptionsApi(APIView):
     def post(self, request):
         if request.membership.role != Role.DOCTOR:
             raise Forbidden(_("فقط پزشک نسخه می‌نویسد."))
-        return idempotency.respond_once(request, lambda: self._create(request), self._answer)
+        return idempotency.respond_once(request, lambda: self._create(request),
+                                        lambda made: self._answer(request, made))
 
     @staticmethod
     def _create(request):
         data = valid(PrescriptionIn, request, as_sent=("items",))
         visit = selectors.visit_get(viewer=request.membership, visit_id=data["visit"])
-        prescription = services.prescription_create(
+        return services.prescription_create(
             doctor=request.membership, visit=visit, kind=data["kind"], items=data["items"],
             note=data.get("note"), override_warnings=data["override_warnings"],
             signature=data.get("signature", ""),
         )
-        return request, prescription
 
     @staticmethod
-    def _answer(made):
-        request, prescription = made
+    def _answer(request, prescription):
         fresh = selectors.prescription_get(viewer=request.membership,
                                            tracking_code=prescription.tracking_code)
         return _tagged(Response({**PrescriptionOut(fresh).data,

@@ -72,3 +72,19 @@ def open_next_patient(page) -> None:
     expect(page.locator("a[autofocus]")).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url("**/doctor/visits/*/")
+
+
+def open_alis_visit(page, outbox):
+    """Ali admitted to Dr Ahmadi at Shafa (through the service), the doctor signed in on the
+    page and on his visit: the drug search box."""
+    from accounts.models import Membership
+    from prescriptions import services
+    from tests.conftest import DEMO
+
+    reception = Membership.objects.get(user__national_code=DEMO["reception"][0])
+    doctor = Membership.objects.get(user__national_code=DEMO["doctor"][0],
+                                    facility__name="درمانگاه شفا")
+    services.visit_admit(actor=reception, national_code=DEMO["patient"][0], doctor_id=doctor.pk)
+    sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
+    open_next_patient(page)
+    return page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")

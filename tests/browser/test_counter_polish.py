@@ -6,26 +6,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Membership
-from prescriptions import services
-from tests.browser.conftest import open_next_patient, sign_in
+from tests.browser.conftest import open_alis_visit, sign_in
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
 
 
-def _visit_page(page, outbox):
-    reception = Membership.objects.get(user__national_code=DEMO["reception"][0])
-    doctor = Membership.objects.get(user__national_code=DEMO["doctor"][0],
-                                    facility__name="درمانگاه شفا")
-    services.visit_admit(actor=reception, national_code=DEMO["patient"][0], doctor_id=doctor.pk)
-    sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
-    open_next_patient(page)
-    return page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)")
-
-
 def test_a_failed_search_keeps_the_quantity_out_of_the_search(page, live_demo, outbox):
-    search = _visit_page(page, outbox)
+    search = open_alis_visit(page, outbox)
     search.press_sequentially("ناموجود")
     expect(page.locator("#search-hint-drug")).to_contain_text("موردی پیدا نشد")
     search.press("Enter")
@@ -40,7 +28,7 @@ def test_a_failed_search_keeps_the_quantity_out_of_the_search(page, live_demo, o
 
 
 def test_busy_indicators_show_while_the_server_works(page, live_demo, outbox):
-    search = _visit_page(page, outbox)
+    search = open_alis_visit(page, outbox)
     indicator = page.get_by_test_id("search-busy-drug")
     expect(indicator).to_be_hidden()
     held = []  # requests held back until the indicator has been seen
@@ -71,7 +59,7 @@ def test_busy_indicators_show_while_the_server_works(page, live_demo, outbox):
 
 
 def test_quantities_show_in_persian_digits_as_typed(page, live_demo, outbox):
-    search = _visit_page(page, outbox)
+    search = open_alis_visit(page, outbox)
     search.press_sequentially("آموکسی")
     page.locator("#results-drug .catalog-pick").first.wait_for()
     search.press("Enter")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from prescriptions.models import Prescription, Referral, Visit
-from tests.browser.conftest import open_next_patient, sign_in
+from tests.browser.conftest import open_alis_visit, open_next_patient, sign_in
 from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -65,15 +65,7 @@ def test_dr_ahmadi_refers_zahra_and_dr_karimi_then_sees_her_covered(
 
 def test_the_doctor_swaps_the_brand_for_the_generic_from_the_suggestion(
         page, live_demo, outbox):
-    from prescriptions import services
-
-    reception = Membership.objects.get(user__national_code=DEMO["reception"][0])
-    shafa = Membership.objects.get(user__national_code=DEMO["doctor"][0],
-                                   facility__name="درمانگاه شفا")
-    services.visit_admit(actor=reception, national_code=DEMO["patient"][0], doctor_id=shafa.pk)
-    sign_in(page, outbox, DEMO["doctor"], facility="درمانگاه شفا")
-    open_next_patient(page)
-    page.get_by_label("جستجوی دارو (نام فارسی یا لاتین)").fill("آموکسی")
+    open_alis_visit(page, outbox).fill("آموکسی")
     page.locator(".catalog-pick", has_text="برند").click()
     page.get_by_label("تعداد").last.fill("10")
     page.get_by_label("تعداد").last.press("Enter")

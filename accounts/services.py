@@ -46,6 +46,7 @@ from accounts.models import (
     User,
 )
 from accounts.sms import SMSError, ping_gateways, send_sms
+from config.sql import insert_rows
 
 OTP_TEXT = {
     SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
@@ -127,7 +128,7 @@ def access_log_record(
 ) -> AccessLog:
     """The one way anything is written to the access log (`actor_id` when only the id is
     in hand: no read of the user to write the row)."""
-    return AccessLog.objects.create(
+    return insert_rows([AccessLog(
         action=action,
         actor_id=actor.pk if actor is not None else actor_id,
         membership=membership,
@@ -135,7 +136,7 @@ def access_log_record(
         national_code=national_code or (patient.identifier_value if patient else ""),
         target=target[:64],
         ip=ip,
-    )
+    )])[0]
 
 
 def access_log_record_many(

@@ -2,7 +2,7 @@
 
 - create: `prescription_create` (rules over the patient's current medicines, the split, the
   version, the safety-check log) against replaying the very writes it made (the same INSERT
-  and UPDATE statements, captured from the service) as plain SQL;
+  and UPDATE statements with the same values, captured from the service) as plain SQL;
 - lookup: the counter's selector with items (what the page and the API share), then the
   same plus the access-log row and the serializer, against one hand-written SQL query
   returning the same prescriptions and items;
@@ -11,17 +11,40 @@
 
 Each service run happens inside a transaction that is rolled back, and so does each floor
 run, so every run sees the same rows; runs alternate service and floor so both see the same
-machine. The ratio is of medians."""
+machine. The ratio is of medians.
+
+Prepared statements are kept across those rollbacks (`keeping_prepared`): psycopg forgets
+every one on ROLLBACK, in case the transaction dropped what it refers to, which a committed
+request never makes it do. Without this the harness would time every statement planned
+afresh, as no production request is after a connection's first few. The floor's lookup
+query runs on the same kind of cursor as the selector's (config.sql.hot_cursor)."""
 
 from __future__ import annotations
 
 import statistics
 import time
+from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def keeping_prepared():
+    """psycopg keeps its prepared statements across ROLLBACK while inside (PostgreSQL keeps
+    them anyway: they belong to the session, not the transaction). The runs create and drop
+    no table, so no statement can outlive what it names."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    manager = connection.connection._prepared
+    manager.clear = lambda: False
+    try:
+        yield
+    finally:
+        del manager.clear
 
 
 def _rolled_back(call):
@@ -33,20 +56,29 @@ def _rolled_back(call):
     return run
 
 
-def _writes_of(call) -> list[str]:
-    """The write statements a call makes, as the literal SQL that was sent."""
-    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+def _writes_of(call) -> list[tuple]:
+    """The write statements a call makes, with the values it sent."""
+    writes = []
+
+    def capture(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(WRITES):
+            writes.append((sql, params, many))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture), transaction.atomic():
         call()
         transaction.set_rollback(True)
-    return [q["sql"] for q in captured.captured_queries
-            if q["sql"].lstrip().upper().startswith(WRITES)]
+    return writes
 
 
-def _replay(statements: list[str]):
+def _replay(statements: list[tuple]):
+    """The same statements and values as plain SQL, on a cursor PostgreSQL may prepare."""
+    from config.sql import hot_cursor
+
     def run():
-        with transaction.atomic(), connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
+        with transaction.atomic(), hot_cursor() as cursor:
+            for sql, params, many in statements:
+                (cursor.executemany if many else cursor.execute)(sql, params)
             transaction.set_rollback(True)
     return run
 
@@ -88,6 +120,7 @@ def ratios(*, runs: int, doctor, visit, pharmacy, patient_code: str, items: list
            dispensable, request_factory) -> list[dict]:
     from django.utils import timezone
 
+    from config.sql import hot_cursor
     from pharmacy import services as pharmacy_services
     from prescriptions import audit, selectors
     from prescriptions import services as prescription_services
@@ -107,7 +140,7 @@ def ratios(*, runs: int, doctor, visit, pharmacy, patient_code: str, items: list
         return selectors.counter_lookup(viewer=pharmacy, query=patient_code)
 
     def lookup_floor():
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(LOOKUP_SQL, [patient_code, patient_code, timezone.localdate()])
             return cursor.fetchall()
 
@@ -180,9 +213,11 @@ def append_to(results: list[dict], *, runs: int, doctor, pharmacy_number: str,
         request.user, request.membership = membership.user, membership
         return request
 
-    for row in ratios(runs=runs, doctor=doctor, visit=visit, pharmacy=pharmacy,
-                      patient_code=patient_code, items=items, dispensable=dispensable,
-                      request_factory=request_for):
+    with keeping_prepared():
+        measured = ratios(runs=runs, doctor=doctor, visit=visit, pharmacy=pharmacy,
+                          patient_code=patient_code, items=items, dispensable=dispensable,
+                          request_factory=request_for)
+    for row in measured:
         kind = row["path"].split(":")[0].split()[0].strip()
         row.update(runs=runs, target=TARGETS.get(kind) if not row["path"].startswith(" ")
                    else None, p50_ms=row["service_ms"], p95_ms=row["service_ms"], max_ms=0,

@@ -20,6 +20,7 @@ from accounts.models import Facility, Membership, Patient
 from claims import exchange
 from claims.models import Claim, ClaimLine, Connection, Insurer, Job, Scheme
 from claims.selectors import Period
+from config.sql import insert_rows
 
 MAX_RANGE_DAYS = 366
 
@@ -90,15 +91,15 @@ def claims_record(*, event: EventIn, scheme: Scheme | None, supplementary: Schem
         payers.append((payer, field))
     if not claims:
         return []
-    Claim.objects.bulk_create(claims)
-    ClaimLine.objects.bulk_create(
+    insert_rows(claims)
+    insert_rows([
         ClaimLine(claim=claim, item_id=line.item_id, source=f"{line.source}:{payer.code}",
                   code=line.code, quantity=line.quantity, unit_price=line.unit_price,
                   total=line.total, insurer_share=line.insurer_share,
                   supplementary_share=line.supplementary_share,
                   patient_share=line.patient_share, amount=getattr(line, field),
                   uid=line.uid, tracked=line.tracked, tariff=line.tariff)
-        for claim, (payer, field) in zip(claims, payers, strict=True) for line in lines)
+        for claim, (payer, field) in zip(claims, payers, strict=True) for line in lines])
     return claims
 
 

@@ -124,6 +124,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["connect_timeout"] = envint("DB_CONNECT_TIMEOUT_SECONDS", 3)
+    # Prepared statements: psycopg prepares a query it has run DB_PREPARE_THRESHOLD times on
+    # a connection and PostgreSQL reuses its plan (Django turns them off unless asked). Only
+    # the hot paths' statements bind on the server and can be prepared (config/sql.py); the
+    # rest of the ORM binds on the client, which has no 65,535-parameter limit on a query.
+    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+    _options["prepare_threshold"] = None if _prepare in ("", "off", "none") else int(_prepare)
     # Behind PgBouncer in transaction pooling: no server-side cursors, no prepared
     # statements (a transaction may land on another server connection each time).
     if envbool("DB_PGBOUNCER", False):

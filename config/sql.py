@@ -1,30 +1,94 @@
-"""Hand-written hot queries on PostgreSQL's prepared statements.
+"""Hand-written hot queries on PostgreSQL's prepared statements, and the ORM's fixed-shape
+reads and inserts built once per process.
 
-Django binds parameters on the client, so PostgreSQL plans every query afresh: for the
-counter's ten-table lookup that planning (about 4 ms) costs more than running it (under
-1 ms). `hot_cursor()` gives a cursor that binds on the server, so psycopg prepares a query
-it has seen `prepare_threshold` times (5) on that connection and PostgreSQL reuses its
-plan. It is wrapped like any Django cursor (query logging, execute wrappers, the query
-counts the tests assert). Behind PgBouncer in transaction pooling `prepare_threshold` is
-None (config/settings.py) and nothing is prepared; on SQLite it is the ordinary cursor."""
+Django binds parameters on the client and turns psycopg's prepared statements off, so
+PostgreSQL plans every query afresh: for the counter's ten-table lookup that planning
+(about 4 ms) costs more than running it (under 1 ms). `hot_cursor()` gives a cursor that
+binds on the server; with `prepare_threshold` set (config/settings.py: 5 unless
+DB_PREPARE_THRESHOLD says otherwise) psycopg prepares a query it has seen that many times on
+that connection and PostgreSQL reuses its plan (tests/test_prepared.py). It is wrapped like
+any Django cursor (query logging, execute wrappers, error translation, the query counts the
+tests assert). Behind PgBouncer in transaction pooling `prepare_threshold` is None and
+nothing is prepared; on SQLite it is the ordinary cursor."""
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections
 
 
-def hot_cursor():
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+def hot_cursor(alias: str = "default"):
+    db = connections[alias]
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    db.ensure_connection()
+    return db._prepare_cursor(psycopg.Cursor(db.connection))
+
+
+_insert_sql: dict[tuple, tuple] = {}
+
+
+def _insert_plan(model, alias: str, rows: int, skip_conflicts: bool) -> tuple:
+    """The fields and the statement for `rows` rows of `model`, built once per process."""
+    key = (model, alias, rows, skip_conflicts)
+    plan = _insert_sql.get(key)
+    if plan is None:
+        from django.db.models.fields import AutoFieldMixin
+
+        meta, db = model._meta, connections[alias]
+        if meta.parents or any(getattr(f, "generated", False) or f.has_db_default()
+                               for f in meta.concrete_fields):
+            raise TypeError(f"insert_rows does not write {meta.label}")
+        fields = [f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+        q = db.ops.quote_name
+        columns = ", ".join(q(f.column) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (f"INSERT INTO {q(meta.db_table)} ({columns}) "  # noqa: S608 - names only
+               f"VALUES {', '.join([row] * rows)}"
+               + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+               + ("" if skip_conflicts else f" RETURNING {q(meta.pk.column)}"))
+        plan = _insert_sql[key] = (fields, sql)
+    return plan
+
+
+def insert_rows(instances: list, *, skip_conflicts: bool = False) -> list:
+    """INSERT new instances of one model as `bulk_create` writes them (each field's
+    `pre_save` and `get_db_prep_save`, related objects' ids taken), in one statement whose
+    SQL is built once per process for each model and row count, on a cursor that PostgreSQL
+    may prepare. Each instance gets its primary key and is marked saved, as after `save()`;
+    no signals are sent (the rule models, which have receivers, are never written here).
+    With `skip_conflicts` a row that breaks a unique constraint is left out silently and no
+    key is read back (as `bulk_create(ignore_conflicts=True)`)."""
+    from django.db import router
+
+    if not instances:
+        return instances
+    model = type(instances[0])
+    alias = router.db_for_write(model) or "default"
+    db = connections[alias]
+    fields, sql = _insert_plan(model, alias, len(instances), skip_conflicts)
+    params = []
+    for instance in instances:
+        if type(instance) is not model or not instance._state.adding:
+            raise TypeError("insert_rows writes new instances of one model")
+        instance._prepare_related_fields_for_save(operation_name="insert_rows")
+        params += [f.get_db_prep_save(f.pre_save(instance, True), connection=db)
+                   for f in fields]
+    with hot_cursor(alias) as cursor:
+        cursor.execute(sql, params)
+        keys = [] if skip_conflicts else [row[0] for row in cursor.fetchall()]
+    for instance, key in zip(instances, keys, strict=False):
+        instance.pk = key
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, alias
+    return instances
 
 
 class CompiledRead:
     """An ORM read of fixed shape whose SQL Django compiles once per process and database
-    alias, not on every call (the issue-10 profile: compiling cost more than running).
+    alias, not on every call (the issue-10 profile: compiling cost more than running), run
+    on `hot_cursor`, so PostgreSQL may prepare it too.
 
     `build(*values)` returns the queryset; it is built once with `stand_ins`, values that
     cannot occur in real data (negative ids, a date in 1901), and compiled. Each call puts
@@ -67,10 +131,14 @@ class CompiledRead:
         for found, value in zip(places, self.adapt(connection, values), strict=True):
             for index in found:
                 sent[index] = value
-        call = copy.copy(compiler)  # per call: threads never share the connection or params
+        call = copy.copy(compiler)  # per call: threads never share the connection
         call.connection = connection
-        call.as_sql = lambda *args, **kwargs: (sql, tuple(sent))
-        rows = call.execute_sql()
+        with hot_cursor(alias) as cursor:  # the statement PostgreSQL may prepare
+            cursor.execute(sql, sent)
+            fetched = cursor.fetchall()
+        if call.has_extra_select:
+            fetched = [row[:call.col_count] for row in fetched]
+        rows = [fetched]
         select, klass_info = call.select, call.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [f[0].target.attname for f in select[start:end]]

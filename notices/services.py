@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Patient
 from accounts.sms import SMSError, send_sms
+from config.sql import insert_rows
 from notices.models import Notice, Preference
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ ABANDONED = dt.timedelta(minutes=15)
 
 
 def notice_queue(*, event: str, patient_id: int, key: str, text: str) -> None:
-    Notice.objects.bulk_create([Notice(key=key[:80], patient_id=patient_id, event=event,
-                                       text=text[:320])], ignore_conflicts=True)
+    insert_rows([Notice(key=key[:80], patient_id=patient_id, event=event, text=text[:320])],
+                skip_conflicts=True)
     transaction.on_commit(lambda: _hand_over(key[:80]), robust=True)
 
 

@@ -25,7 +25,7 @@ from accounts.jalali import fa_digits
 from accounts.models import Membership
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
-from config.sql import CompiledRead
+from config.sql import CompiledRead, insert_rows
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import catalog, money, patient_notices, rules
@@ -346,7 +346,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
     # dispense is written once, whole.
     supplementary = priced.supplementary
     now = timezone.now()
-    dispense = Dispense.objects.create(
+    dispense = Dispense(
         hid=new_hid(), prescription=locked, facility_id=membership.facility_id,
         membership=membership, idempotency_key=key, scheme_id=priced.scheme_id,
         patient_share_percent=priced.patient_share_percent, supplementary_scheme=supplementary,
@@ -361,6 +361,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         payment_terminal=payment.terminal_id if payment else "",
         payment_reference=payment.reference if payment else "",
     )
+    insert_rows([dispense])
     for item_id, quantity in wanted.items():
         moved = PrescriptionItem.objects.filter(
             pk=item_id, dispensed_quantity__lte=F("quantity") - quantity,
@@ -369,7 +370,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
             raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense")
     for new_line in new_lines:
         new_line.dispense = dispense
-    DispenseLine.objects.bulk_create(new_lines)
+    insert_rows(new_lines)
     locked.status, locked.updated_at = status_after, now
     locked.save(update_fields=["status", "updated_at"])
     if notify:

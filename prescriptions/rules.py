@@ -78,7 +78,7 @@ class Evaluation:
 
 
 def new_rules_tracking_id() -> str:
-    return "R" + "".join(secrets.choice("0123456789") for _ in range(15))
+    return f"R{secrets.randbelow(10**15):015d}"  # 15 random digits, one draw
 
 
 def _across(lines: list[Line], profile: Sequence[Medication],

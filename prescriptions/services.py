@@ -31,6 +31,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import basic_covers, coverage_data, new_hid
+from config.sql import insert_rows
 from prescriptions import money, patient_notices, referrals, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
@@ -53,7 +54,8 @@ def new_tracking_code() -> str:
     """10 characters, about 50 random bits: unguessable and not sequential. Never all
     digits, so a counter's one search box tells it from a national code or FIDA code."""
     while True:
-        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+        bits = secrets.randbits(50)  # one draw: ten 5-bit letters of the 32-letter alphabet
+        code = "".join(TRACKING_ALPHABET[(bits >> shift) & 31] for shift in range(0, 50, 5))
         if not code.isdecimal():
             return code
 
@@ -387,7 +389,7 @@ def _approve(evaluation: rules.Evaluation, override_warnings: bool) -> None:
 
 def _write_items(prescription: Prescription, items: list[ItemInput],
                  evaluation: rules.Evaluation) -> None:
-    PrescriptionItem.objects.bulk_create(
+    insert_rows([
         PrescriptionItem(
             prescription=prescription, catalog_item=entry.item, code=entry.item.code,
             name=entry.item.name, quantity=entry.quantity, dosage=entry.dosage,
@@ -403,12 +405,12 @@ def _write_items(prescription: Prescription, items: list[ItemInput],
             loinc=entry.item.loinc, tariff=priced.tariff,
         )
         for position, (entry, priced) in enumerate(zip(items, evaluation.lines, strict=True))
-    )
+    ])
 
 
 def _snapshot(prescription: Prescription, items: list[ItemInput],
               evaluation: rules.Evaluation, by: Membership) -> None:
-    PrescriptionVersion.objects.create(
+    insert_rows([PrescriptionVersion(
         prescription=prescription, version=prescription.version,
         items=[{"code": e.item.code, "quantity": e.quantity, "dosage": e.dosage,
                 "dose": e.dose.as_dict() if e.dose else None,
@@ -418,7 +420,7 @@ def _snapshot(prescription: Prescription, items: list[ItemInput],
         note=prescription.note, rule_results=evaluation.result_dicts(),
         warnings_overridden=prescription.warnings_overridden,
         totals=evaluation.totals.as_dict(), created_by=by,
-    )
+    )])
 
 
 def _valid_until(kind: str, day: dt.date) -> dt.date:
@@ -453,7 +455,7 @@ def prescription_create(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                prescription = Prescription.objects.create(
+                prescription = Prescription(
                     tracking_code=new_tracking_code(), visit=visit, patient=visit.patient,
                     doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
                     hid=visit.hid, scheme_id=visit.scheme_id,
@@ -465,6 +467,7 @@ def prescription_create(
                     rules_tracking_id=rules.new_rules_tracking_id(),
                     valid_until=_valid_until(kind, today), **signed,
                 )
+                insert_rows([prescription])
                 _write_items(prescription, cleaned, evaluation)
                 _snapshot(prescription, cleaned, evaluation, doctor)
                 if visit.status == Visit.Status.WAITING:

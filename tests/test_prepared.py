@@ -1,0 +1,60 @@
+"""Prepared statements: the hand-written hot queries (config.sql.hot_cursor) are prepared on
+PostgreSQL after DB_PREPARE_THRESHOLD runs on a connection and their plan is reused; behind
+PgBouncer in transaction pooling nothing is prepared."""
+
+import json
+
+import pytest
+from django.db import connection
+
+from accounts.models import Membership
+from config.sql import hot_cursor
+from prescriptions import selectors
+from tests.conftest import DEMO
+from tests.ops.test_replicas import _settings_with
+
+PG = "postgres://app@primary:5432/noskhe"
+
+
+def _options(**env: str) -> dict:
+    done = _settings_with(DATABASE_URL=PG, **env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)["databases"]["default"]["OPTIONS"]
+
+
+def test_queries_are_prepared_after_five_runs_unless_turned_off_or_behind_pgbouncer():
+    assert _options()["prepare_threshold"] == 5
+    assert "server_side_binding" not in _options()
+    assert _options(DB_PREPARE_THRESHOLD="2")["prepare_threshold"] == 2
+    assert _options(DB_PREPARE_THRESHOLD="off")["prepare_threshold"] is None
+    assert _options(DB_PGBOUNCER="1", DB_PREPARE_THRESHOLD="3")["prepare_threshold"] is None
+
+
+def _prepared(fragment: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans "
+                       "FROM pg_prepared_statements WHERE statement LIKE %s",
+                       [f"%{fragment}%"])
+        return cursor.fetchall()
+
+
+@pytest.mark.postgres
+def test_a_hot_query_is_prepared_on_its_fifth_run_and_then_reused(db):
+    sql = "SELECT %s::int + 1 AS prepared_probe"
+    for run in range(1, 8):
+        with hot_cursor() as cursor:
+            cursor.execute(sql, [run])
+            assert cursor.fetchone() == (run + 1,)  # the real value each time
+        executions = sum(count for _statement, count in _prepared("prepared_probe"))
+        assert executions == max(0, run - 5), run
+
+
+@pytest.mark.postgres
+def test_the_counter_lookup_is_prepared_and_answers_the_same(written):
+    code = written([{"code": "PARA-500-TAB", "quantity": 10}])["tracking_code"]
+    pharmacy = Membership.objects.select_related("facility").get(
+        user__national_code=DEMO["pharmacy"][0])
+    answers = [[p.tracking_code for p in selectors.counter_lookup(
+        viewer=pharmacy, query=DEMO["patient"][0])] for _ in range(7)]
+    assert code in answers[0] and all(answer == answers[0] for answer in answers)
+    assert _prepared("mo ON mo.id = pt.mother_id"), "the counter's query was never prepared"

@@ -1,9 +1,23 @@
 """API authentication: `Authorization: Token <key>`, one token per sign-in."""
 
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
+from config.sql import CompiledRead
+
+# every API request reads its token with the user and membership: compiled once, prepared
+_live_token = CompiledRead(
+    ApiToken, lambda digest, now: (
+        ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
+        .select_related("user", "membership__facility", "membership__practitioner")
+        .filter(digest=digest, user__is_active=True)[:1]),
+    "\x00digest", dt.datetime(1901, 1, 1, tzinfo=dt.UTC),
+    adapt=lambda connection, values: (values[0],
+                                      connection.ops.adapt_datetimefield_value(values[1])))
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -19,12 +33,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("سرآیند توکن نامعتبر است.")) from None
-        token = (
-            ApiToken.objects.live()
-            .select_related("user", "membership__facility", "membership__practitioner")
-            .filter(digest=ApiToken.digest_of(key), user__is_active=True)
-            .first()
-        )
+        token = _live_token.first(ApiToken.digest_of(key), timezone.now())
         if token is None:
             raise exceptions.AuthenticationFailed(_("توکن نامعتبر است یا باطل شده است."))
         membership = token.membership

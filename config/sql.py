@@ -16,14 +16,31 @@ from __future__ import annotations
 from django.db import connections
 
 
+def _preparing_cursor_class():
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """psycopg's server-binding cursor, which also remembers a query it sent as a
+        prepared statement, so Django's query log (`last_executed_query`) shows its SQL."""
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparingCursor
+
+
+_cursor_class: list = []
+
+
 def hot_cursor(alias: str = "default"):
     db = connections[alias]
     if db.vendor != "postgresql":
         return db.cursor()
-    import psycopg
-
+    if not _cursor_class:
+        _cursor_class.append(_preparing_cursor_class())
     db.ensure_connection()
-    return db._prepare_cursor(psycopg.Cursor(db.connection))
+    return db._prepare_cursor(_cursor_class[0](db.connection))
 
 
 _insert_sql: dict[tuple, tuple] = {}
@@ -97,9 +114,10 @@ class CompiledRead:
     (converters, select_related populators), as `list(queryset)` would.
     `tests/test_compiled_reads.py` proves both give the same rows."""
 
-    def __init__(self, model, build, *stand_ins, adapt=None):
+    def __init__(self, model, build, *stand_ins, adapt=None, prefetch=()):
         self.model, self.build, self.stand_ins = model, build, stand_ins
         self.adapt = adapt or (lambda connection, values: values)
+        self.prefetch = prefetch  # Prefetch objects, run on the instances found
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
@@ -121,7 +139,7 @@ class CompiledRead:
         import copy
 
         from django.db import connections, router
-        from django.db.models.query import get_related_populators
+        from django.db.models.query import get_related_populators, prefetch_related_objects
 
         alias = (router.db_for_write(self.model) if connections["default"].in_atomic_block
                  else router.db_for_read(self.model)) or "default"
@@ -149,4 +167,10 @@ class CompiledRead:
             for populator in populators:
                 populator.populate(row, instance)
             found.append(instance)
+        if self.prefetch and found:
+            prefetch_related_objects(found, *self.prefetch)
         return found
+
+    def first(self, *values):
+        found = self(*values)
+        return found[0] if found else None

@@ -80,7 +80,7 @@ def test_a_unique_clash_is_an_integrity_error_and_writes_nothing(written):
                               code="X", name="x", quantity=1, position=5, unit_price=1, total=1,
                               insurer_share=0, patient_share=1, covered=False)
              for _ in range(2)]  # the same drug twice in one prescription
-    with pytest.raises(IntegrityError, match="rx_item_once_per_prescription|UNIQUE"), \
+    with pytest.raises(IntegrityError, match=r"rx_item_once_per_prescription|UNIQUE"), \
             transaction.atomic():
         insert_rows(clash)
     assert PrescriptionItem.objects.count() == before

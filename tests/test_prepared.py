@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from config.sql import hot_cursor
@@ -39,12 +40,13 @@ def _prepared(fragment: str) -> list[tuple]:
 
 
 @pytest.mark.postgres
-def test_a_hot_query_is_prepared_on_its_fifth_run_and_then_reused(db):
+def test_a_hot_query_is_prepared_after_five_runs_and_then_reused(db):
     sql = "SELECT %s::int + 1 AS prepared_probe"
     for run in range(1, 8):
-        with hot_cursor() as cursor:
+        with CaptureQueriesContext(connection) as logged, hot_cursor() as cursor:
             cursor.execute(sql, [run])
             assert cursor.fetchone() == (run + 1,)  # the real value each time
+        assert "prepared_probe" in logged.captured_queries[0]["sql"]  # logged, prepared too
         executions = sum(count for _statement, count in _prepared("prepared_probe"))
         assert executions == max(0, run - 5), run
 

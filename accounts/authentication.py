@@ -12,7 +12,7 @@ from config.sql import CompiledRead
 # every API request reads its token with the user and membership: compiled once, prepared
 _live_token = CompiledRead(
     ApiToken, lambda digest, now: (
-        ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
+        ApiToken.objects.live(now)
         .select_related("user", "membership__facility", "membership__practitioner")
         .filter(digest=digest, user__is_active=True)[:1]),
     "\x00digest", dt.datetime(1901, 1, 1, tzinfo=dt.UTC),

@@ -521,8 +521,8 @@ class DoctorKey(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def live(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    def live(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
 class ApiToken(models.Model):

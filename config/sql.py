@@ -13,34 +13,29 @@ nothing is prepared; on SQLite it is the ordinary cursor."""
 
 from __future__ import annotations
 
-from django.db import connections
+import copy
+
+import psycopg
+from django.db import connections, router
+from django.db.models.fields import AutoFieldMixin
+from django.db.models.query import get_related_populators, prefetch_related_objects
 
 
-def _preparing_cursor_class():
-    import psycopg
+class PreparingCursor(psycopg.Cursor):
+    """psycopg's server-binding cursor, which also remembers a query it sent as a prepared
+    statement, so Django's query log (`last_executed_query`) shows its SQL."""
 
-    class PreparingCursor(psycopg.Cursor):
-        """psycopg's server-binding cursor, which also remembers a query it sent as a
-        prepared statement, so Django's query log (`last_executed_query`) shows its SQL."""
-
-        def _send_query_prepared(self, name, pgq, *, binary=None):
-            self._query = pgq
-            super()._send_query_prepared(name, pgq, binary=binary)
-
-    return PreparingCursor
-
-
-_cursor_class: list = []
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)
 
 
 def hot_cursor(alias: str = "default"):
     db = connections[alias]
     if db.vendor != "postgresql":
         return db.cursor()
-    if not _cursor_class:
-        _cursor_class.append(_preparing_cursor_class())
     db.ensure_connection()
-    return db._prepare_cursor(_cursor_class[0](db.connection))
+    return db._prepare_cursor(PreparingCursor(db.connection))
 
 
 _insert_sql: dict[tuple, tuple] = {}
@@ -51,8 +46,6 @@ def _insert_plan(model, alias: str, rows: int, skip_conflicts: bool) -> tuple:
     key = (model, alias, rows, skip_conflicts)
     plan = _insert_sql.get(key)
     if plan is None:
-        from django.db.models.fields import AutoFieldMixin
-
         meta, db = model._meta, connections[alias]
         if meta.parents or any(getattr(f, "generated", False) or f.has_db_default()
                                for f in meta.concrete_fields):
@@ -77,8 +70,6 @@ def insert_rows(instances: list, *, skip_conflicts: bool = False) -> list:
     no signals are sent (the rule models, which have receivers, are never written here).
     With `skip_conflicts` a row that breaks a unique constraint is left out silently and no
     key is read back (as `bulk_create(ignore_conflicts=True)`)."""
-    from django.db import router
-
     if not instances:
         return instances
     model = type(instances[0])
@@ -121,8 +112,6 @@ class CompiledRead:
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
-        from django.db import connections
-
         queryset = self.build(*self.stand_ins).using(alias)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -136,11 +125,6 @@ class CompiledRead:
         return compiled
 
     def __call__(self, *values) -> list:
-        import copy
-
-        from django.db import connections, router
-        from django.db.models.query import get_related_populators, prefetch_related_objects
-
         alias = (router.db_for_write(self.model) if connections["default"].in_atomic_block
                  else router.db_for_read(self.model)) or "default"
         compiler, sql, params, places = self._compiled.get(alias) or self._compile(alias)

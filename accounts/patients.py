@@ -147,9 +147,12 @@ def patient_find(value: object, *, field: str = "national_code") -> Patient:
     return patient
 
 
-def identifier_for_lookup(value: object, *, field: str = "national_code"):
-    """The typed identifier a lookup searches by (a blocked national code is refused)."""
-    return accounts_services.patient_identifier_clean(value, field=field)
+def identifier_for_lookup(value: object, *, field: str = "national_code",
+                          probe_blocked: bool = True):
+    """The typed identifier a lookup searches by (a blocked national code is refused, here
+    or, with `probe_blocked=False`, by the lookup's own query)."""
+    return accounts_services.patient_identifier_clean(value, field=field,
+                                                      probe_blocked=probe_blocked)
 
 
 def patients_for_lookup(value: object, *, field: str = "national_code") -> list[Patient]:

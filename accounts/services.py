@@ -46,7 +46,7 @@ from accounts.models import (
     User,
 )
 from accounts.sms import SMSError, ping_gateways, send_sms
-from config.sql import insert_rows
+from config.sql import hot_cursor, insert_rows
 
 OTP_TEXT = {
     SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
@@ -77,35 +77,45 @@ def national_code_clean(value: object, *, field: str = "national_code") -> str:
         raise _field_error(field, exc) from None
 
 
-def patient_identifier_clean(value: object, *,
-                             field: str = "national_code") -> PatientIdentifier:
+def patient_identifier_clean(value: object, *, field: str = "national_code",
+                             probe_blocked: bool = True) -> PatientIdentifier:
     """A typed patient identifier (national code, FIDA code or unique id); a national code
-    the civil registry blocked is refused here, wherever a patient is looked up."""
+    the civil registry blocked is refused here, wherever a patient is looked up, unless
+    the caller's own query reads that (`probe_blocked=False`: the counter's lookup)."""
     try:
         identifier = parse_patient_identifier(value)
     except ValidationError as exc:
         raise _field_error(field, exc) from None
-    if identifier.kind == "national_code":
+    if probe_blocked and identifier.kind == "national_code":
         national_code_not_blocked(identifier.value, field=field)
     return identifier
 
 
-def national_code_not_blocked(code: str, *, field: str = "national_code") -> None:
-    if _blocked(code):
+def national_code_not_blocked(code: str, *, field: str = "national_code",
+                              blocked: bool | None = None) -> None:
+    """Refuse a blocked national code: probed here, or `blocked` as a query already read it
+    (BLOCKED_SQL)."""
+    if _blocked(code) if blocked is None else blocked:
         message = _("این کد ملی از سوی ثبت احوال مسدود شده است؛ بیمار را «بدون شناسه» ثبت "
                     "کنید تا شناسه یکتا بگیرد.")
         raise Invalid(message, code="blocked_national_code", errors={field: [message]})
 
 
-def _blocked(code: str) -> bool:
-    """One probe of the unique index, written by hand: it runs on every lookup of a patient
-    (the counter's hottest path), where compiling the ORM's query cost more than running it."""
+def blocked_sql() -> str:
+    """`EXISTS (…)`: whether the one %s parameter is a blocked national code, a probe of the
+    unique index that another query can carry as a column (the counter's lookup does)."""
     meta = BlockedNationalCode._meta
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 - names only
-                       f"WHERE {quote(meta.get_field('code').column)} = %s LIMIT 1", [code])
-        return cursor.fetchone() is not None
+    return (f"EXISTS (SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 - names only
+            f"WHERE {quote(meta.get_field('code').column)} = %s)")
+
+
+def _blocked(code: str) -> bool:
+    """The probe written by hand and prepared: compiling the ORM's query cost more than
+    running it."""
+    with hot_cursor() as cursor:
+        cursor.execute(f"SELECT {blocked_sql()}", [code])
+        return bool(cursor.fetchone()[0])
 
 
 def mobile_clean(value: object, *, field: str = "mobile") -> str:
@@ -145,13 +155,13 @@ def access_log_record_many(
 ) -> None:
     """Log one read per distinct patient in one INSERT (list pages stay bounded)."""
     seen: dict[int, Patient] = {p.pk: p for p in patients}
-    AccessLog.objects.bulk_create(
+    insert_rows([
         AccessLog(
             action=action, actor=actor, membership=membership, patient=p,
             national_code=p.identifier_value, target=target[:64], ip=ip,
         )
         for p in seen.values()
-    )
+    ])
 
 
 def _login_candidate(national_code: str, mobile: str) -> User | None:

@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    "config.apps.NoskheConfig",
     "config.admin_site.NoskheAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -3,12 +3,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identity import MAX_DB_ID
+from accounts.serializers import FieldsBuiltOnce
 from pharmacy.models import Dispense, DispenseLine
 from pharmacy.services import MAX_LINES, MAX_QUANTITY
 from prescriptions.serializers import VALUE_SCHEMA, RuleResultOut, TotalsOut
 
 
-class DispenseLineOut(serializers.ModelSerializer):
+class DispenseLineOut(FieldsBuiltOnce, serializers.ModelSerializer):
     item = serializers.IntegerField(source="item_id")
 
     class Meta:
@@ -23,7 +24,7 @@ class PaymentOut(serializers.Serializer):
     reference = serializers.CharField()
 
 
-class DispenseOut(serializers.ModelSerializer):
+class DispenseOut(FieldsBuiltOnce, serializers.ModelSerializer):
     prescription = serializers.CharField(source="prescription.tracking_code")
     lines = DispenseLineOut(many=True)
     totals = serializers.SerializerMethodField()

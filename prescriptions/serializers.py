@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.identity import MAX_DB_ID
 from accounts.models import Patient
+from accounts.serializers import FieldsBuiltOnce
 from claims.eligibility import coverage_data
 from claims.serializers import ClaimOut, NamedCodeOut, TotalsOut
 from prescriptions import dosage
@@ -14,7 +15,7 @@ from prescriptions.models import Kind, Prescription, PrescriptionItem, Visit
 from prescriptions.services import MAX_ITEMS, MAX_QUANTITY
 
 
-class PatientOut(serializers.ModelSerializer):
+class PatientOut(FieldsBuiltOnce, serializers.ModelSerializer):
     full_name = serializers.CharField()
     age = serializers.IntegerField()
     newborn_of = serializers.SerializerMethodField()
@@ -64,7 +65,7 @@ class CoverageOut(serializers.Serializer):
     supplementary = SupplementaryOut(allow_null=True)
 
 
-class RuleResultOut(serializers.Serializer):
+class RuleResultOut(FieldsBuiltOnce, serializers.Serializer):
     rule = serializers.CharField()
     level = serializers.ChoiceField(choices=["info", "warning", "reject"])
     message = serializers.CharField()
@@ -112,7 +113,7 @@ class ResultOut(serializers.Serializer):
     recorded_by = serializers.CharField(required=False)
 
 
-class VisitOut(serializers.ModelSerializer):
+class VisitOut(FieldsBuiltOnce, serializers.ModelSerializer):
     patient = PatientOut()
     coverage = serializers.SerializerMethodField()
     doctor = serializers.SerializerMethodField()
@@ -131,7 +132,7 @@ class VisitOut(serializers.ModelSerializer):
         return doctor_data(obj.doctor)
 
 
-class DoseOut(serializers.Serializer):
+class DoseOut(FieldsBuiltOnce, serializers.Serializer):
     amount = serializers.CharField()
     unit = serializers.CharField()
     frequency = serializers.ChoiceField(choices=Frequency.choices)
@@ -143,7 +144,7 @@ class ResultField(serializers.JSONField):
     """The stored result, typed in the schema by ResultOut."""
 
 
-class ItemOut(serializers.ModelSerializer):
+class ItemOut(FieldsBuiltOnce, serializers.ModelSerializer):
     dose = serializers.SerializerMethodField()
     result = ResultField(read_only=True)
 
@@ -160,7 +161,7 @@ class ItemOut(serializers.ModelSerializer):
         return dose.as_dict() if dose else None
 
 
-class PrescriptionOut(serializers.ModelSerializer):
+class PrescriptionOut(FieldsBuiltOnce, serializers.ModelSerializer):
     patient = PatientOut()
     doctor = serializers.SerializerMethodField()
     facility = serializers.SerializerMethodField()
@@ -328,13 +329,13 @@ class PreviewItemOut(serializers.Serializer):
     patient_share = serializers.IntegerField()
 
 
-class AlternativeOut(serializers.Serializer):
+class AlternativeOut(FieldsBuiltOnce, serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     unit_price = serializers.IntegerField()
 
 
-class SuggestionOut(serializers.Serializer):
+class SuggestionOut(FieldsBuiltOnce, serializers.Serializer):
     code = serializers.CharField()
     alternative = AlternativeOut()
     patient_saving = serializers.IntegerField()

@@ -1,0 +1,87 @@
+"""accounts.serializers.FieldsBuiltOnce: output serializers whose fields are built once per
+class give exactly the answer DRF's own per-instance fields give."""
+
+import pytest
+from django.utils.functional import cached_property
+from rest_framework import serializers
+
+from accounts.serializers import FieldsBuiltOnce
+from pharmacy.models import Dispense
+from pharmacy.serializers import DispenseOut
+from prescriptions import selectors
+from prescriptions.models import Prescription, Visit
+from prescriptions.serializers import ItemOut, PatientOut, PrescriptionOut, VisitOut
+from tests.conftest import DEMO, membership_of
+
+pytestmark = pytest.mark.django_db
+
+
+def drfs(build):
+    """What `build()` answers when every serializer builds its own fields, as DRF does."""
+    own = cached_property(serializers.Serializer.fields.func)
+    own.__set_name__(FieldsBuiltOnce, "fields")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FieldsBuiltOnce, "fields", own)
+        return build()
+
+
+@pytest.fixture
+def records(written, api_as):
+    first = written([{"code": "AMOX-500-CAP", "quantity": 20},
+                     {"code": "PARA-500-TAB", "quantity": 10}])
+    written([{"code": "ASA-80-TAB", "quantity": 30}], who="patient2")
+    pharmacy = api_as("pharmacy")
+    answer = pharmacy.post(f"/api/v1/prescriptions/{first['tracking_code']}/dispense",
+                           {"lines": [{"item": first["items"][0]["id"], "quantity": 20,
+                                       "uid": "6260000000000001"}]}, format="json")
+    assert answer.status_code == 201, answer.content
+    return first
+
+
+@pytest.mark.parametrize("cls", [PrescriptionOut, ItemOut, PatientOut],
+                         ids=lambda c: c.__name__)
+def test_the_answer_equals_drfs_own(records, cls):
+    rows = {PrescriptionOut: lambda: list(selectors.prescriptions_base().order_by("pk")),
+            ItemOut: lambda: [i for p in selectors.prescriptions_base() for i in p.items.all()],
+            PatientOut: lambda: [p.patient for p in selectors.prescriptions_base()]}[cls]()
+    ours = cls(rows, many=True).data
+    assert ours and ours == drfs(lambda: cls(rows, many=True).data)
+    assert cls(rows[0]).data == drfs(lambda: cls(rows[0]).data)
+
+
+def test_the_counter_lookup_answers_as_before(records):
+    pharmacy = membership_of(DEMO["pharmacy"][0])
+    found = selectors.counter_lookup(viewer=pharmacy, query=DEMO["patient"][0])
+    assert found
+    assert PrescriptionOut(found, many=True).data == drfs(
+        lambda: PrescriptionOut(found, many=True).data)
+
+
+def test_visits_and_dispenses_too(records):
+    visits = list(selectors.visits_base().order_by("pk"))
+    assert VisitOut(visits, many=True).data == drfs(lambda: VisitOut(visits, many=True).data)
+    dispense = Dispense.objects.select_related("prescription").prefetch_related("lines").get()
+    assert DispenseOut(dispense).data == drfs(lambda: DispenseOut(dispense).data)
+
+
+def test_drfs_own_fields_are_what_the_comparison_uses(records):
+    prescription = Prescription.objects.first()
+    shared = PrescriptionOut(prescription).fields
+    assert drfs(lambda: PrescriptionOut(prescription).fields) is not shared
+
+
+def test_fields_are_built_once_per_class(records):
+    prescription = Prescription.objects.first()
+    first, second = PrescriptionOut(prescription), PrescriptionOut(prescription)
+    assert first.fields is second.fields
+    assert first.fields["patient"].fields is second.fields["patient"].fields
+    assert VisitOut(Visit.objects.first()).fields is not first.fields  # a class of its own
+
+
+def test_a_serializer_under_a_context_builds_its_own(records):
+    prescription = Prescription.objects.first()
+    shared = PrescriptionOut(prescription).fields
+    own = PrescriptionOut(prescription, context={"request": None}).fields
+    assert own is not shared
+    assert PrescriptionOut(prescription, context={"x": 1}).data == PrescriptionOut(
+        prescription).data

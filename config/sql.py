@@ -101,11 +101,12 @@ def _is_plain(model) -> bool:
 
 
 def from_row(model, alias: str, attnames: list[str], values) -> Model:
-    """A saved instance from a whole row (every concrete column, in order), as
-    `model.from_db(alias, attnames, values)` makes it, without `Model.__init__`'s generic
-    work (a counter lookup builds ~30 instances): the values go straight into the
-    instance's dict, where Django's descriptors read them. Anything not plain
-    (`_is_plain`) goes through `from_db`. `tests/test_compiled_reads.py` proves both equal."""
+    """A saved instance from a row (the columns `attnames`, in the model's order; any left
+    out are deferred), as `model.from_db(alias, attnames, values)` makes it, without
+    `Model.__init__`'s generic work (a counter lookup builds ~30 instances): the values go
+    straight into the instance's dict, where Django's descriptors read them. Anything not
+    plain (`_is_plain`) goes through `from_db`. `tests/test_row_loading.py` proves both
+    equal."""
     if not _is_plain(model):
         return model.from_db(alias, attnames, values)
     instance = model.__new__(model)

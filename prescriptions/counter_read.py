@@ -40,6 +40,13 @@ TABLES = (
 )
 
 
+# columns no reader of the lookup needs (the page, the API, the access log), left out of
+# every row: a password hash and sign-in dates, the catalog's search text, the signed text.
+# Reading one on an instance loads it on demand, as for any deferred field.
+LEFT_OUT = {"u": {"password", "last_login", "is_superuser", "is_staff", "date_joined"},
+            "ci": {"search_text", "synonyms"}, "p": {"signed_content"}}
+
+
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -57,7 +64,8 @@ def _columns() -> tuple[str, dict[str, list[str]], dict[str, slice], dict[str, l
     converters the ORM would apply to each column (JSON text to objects, SQLite's dates)."""
     select, attnames, slices, converters, start = [], {}, {}, {}, 0
     for alias, model in TABLES:
-        fields = model._meta.concrete_fields
+        fields = [f for f in model._meta.concrete_fields
+                  if f.attname not in LEFT_OUT.get(alias, ())]
         select += [f"{alias}.{_q(f.column)}" for f in fields]
         attnames[alias] = [f.attname for f in fields]
         slices[alias] = slice(start, start + len(fields))

@@ -8,7 +8,7 @@ import pytest
 from accounts import patients
 from accounts.errors import Invalid
 from accounts.models import BlockedNationalCode
-from prescriptions import selectors, services
+from prescriptions import counter_read, selectors, services
 from prescriptions.models import Prescription
 from prescriptions.serializers import PrescriptionOut
 from tests.conftest import DEMO, membership_of
@@ -85,6 +85,12 @@ def test_the_same_prescriptions_and_the_same_output_as_the_orm(cast, who, query,
             assert p.patient.pk and p.doctor.user.full_name and p.facility.name
             assert all(i.catalog_item.code == i.code for i in p.items.all())
             assert (p.patient.mother is None) == (p.patient.mother_id is None)
+            assert p.signed is False and p.get_deferred_fields() == {"signed_content"}
+            assert p.doctor.user.get_deferred_fields() == counter_read.LEFT_OUT["u"]
+    if found:  # a column left out loads on demand, as any deferred field
+        with django_assert_num_queries(1):
+            content = found[0].signed_content
+        assert content == Prescription.objects.get(pk=found[0].pk).signed_content
 
 
 @pytest.mark.parametrize("code, found", [(MOTHER, True), ("0499370899", False)])

@@ -72,6 +72,21 @@ def install_timestamptz_loader() -> None:
     template.register_loader("timestamptz", UtcLoader)
 
 
+def quoted(model) -> tuple[str, dict[str, str]]:
+    """A model's table and its columns by field name, quoted, for hand-written SQL (only
+    names from the model's metadata go into a statement's text; values are parameters)."""
+    quote = connections["default"].ops.quote_name
+    meta = model._meta
+    return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
+
+
+def execute(sql: str, params: list, alias: str = "default") -> int:
+    """Run a hand-written write on the preparable cursor; the number of rows it touched."""
+    with hot_cursor(alias) as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def hot_cursor(alias: str = "default"):
     db = connections[alias]
     if db.vendor != "postgresql":
@@ -198,34 +213,41 @@ class CompiledRead:
         taken = [i for found in places for i in found]
         if any(not found for found in places) or len(taken) != len(set(taken)):
             raise ValueError(f"stand-ins not found once each in {params!r}")
-        compiled = (compiler, sql, tuple(params), places)
+        # what turns rows into instances, worked out once too: converters, the columns of
+        # the model's own fields, the select_related populators (all stateless per call)
+        select, klass_info = compiler.select, compiler.klass_info
+        converters = compiler.get_converters([s[0] for s in select[:compiler.col_count]])
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [f[0].target.attname for f in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        compiled = (compiler, sql, tuple(params), places,
+                    (klass_info["model"], converters, start, end, init_list, populators))
         self._compiled[alias] = compiled
         return compiled
 
     def __call__(self, *values) -> list:
         alias = (router.db_for_write(self.model) if connections["default"].in_atomic_block
                  else router.db_for_read(self.model)) or "default"
-        compiler, sql, params, places = self._compiled.get(alias) or self._compile(alias)
+        compiled = self._compiled.get(alias) or self._compile(alias)
+        compiler, sql, params, places, rows_to = compiled
+        model, converters, start, end, init_list, populators = rows_to
         connection = connections[alias]
         sent = list(params)
         for found, value in zip(places, self.adapt(connection, values), strict=True):
             for index in found:
                 sent[index] = value
-        call = copy.copy(compiler)  # per call: threads never share the connection
-        call.connection = connection
         with hot_cursor(alias) as cursor:  # the statement PostgreSQL may prepare
             cursor.execute(sql, sent)
             fetched = cursor.fetchall()
-        if call.has_extra_select:
-            fetched = [row[:call.col_count] for row in fetched]
-        rows = [fetched]
-        select, klass_info = call.select, call.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [f[0].target.attname for f in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        if compiler.has_extra_select:
+            fetched = [row[:compiler.col_count] for row in fetched]
+        if converters:
+            call = copy.copy(compiler)  # per call: threads never share the connection
+            call.connection = connection
+            fetched = call.apply_converters(fetched, converters)
         found = []
-        for row in call.results_iter(rows):
-            instance = klass_info["model"].from_db(alias, init_list, row[start:end])
+        for row in fetched:
+            instance = from_row(model, alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
             found.append(instance)
@@ -236,3 +258,27 @@ class CompiledRead:
     def first(self, *values):
         found = self(*values)
         return found[0] if found else None
+
+
+class CompiledInRead:
+    """A `CompiledRead` whose first argument is a collection of values of any size (a
+    `field__in`): one compiled read per size, each built with its own stand-ins. `build`
+    takes the values as a tuple, then the fixed arguments; `stand_in(i)` is the i-th value
+    that cannot occur in real data, `fixed` the stand-ins of the fixed arguments."""
+
+    def __init__(self, model, build, stand_in, *fixed, adapt=None):
+        self.model, self.build, self.stand_in, self.fixed = model, build, stand_in, fixed
+        self.adapt = adapt
+        self._reads: dict[int, CompiledRead] = {}
+
+    def __call__(self, values, *fixed) -> list:
+        values = tuple(dict.fromkeys(values))  # distinct, in their order
+        read = self._reads.get(len(values))
+        if read is None:
+            count = len(values)
+            read = self._reads[count] = CompiledRead(
+                self.model, lambda *args: self.build(args[:count], *args[count:]),
+                *[self.stand_in(i) for i in range(count)], *self.fixed,
+                adapt=self.adapt and (lambda connection, args: (
+                    *args[:count], *self.adapt(connection, args[count:]))))
+        return read(*values, *fixed)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.jalali import jalali_date
 from accounts.models import AccessLog, Facility, Membership, Patient, User
-from config.sql import hot_cursor
+from config.sql import CompiledInRead, hot_cursor
 from prescriptions.counter_read import column_converters
 from prescriptions.dosage import PER_DAY, days_of_supply
 from prescriptions.models import CatalogItem, Kind, Prescription, PrescriptionItem
@@ -145,6 +145,11 @@ def _entry(row: Row, item: CatalogItem, source: str, on: dt.date, until: dt.date
         prescriber=f"{row.first_name} {row.last_name}".strip(), facility=row.name)
 
 
+# the catalog rows of the profile's medicines not already in hand: compiled once per count
+_catalog_by_id = CompiledInRead(
+    CatalogItem, lambda ids: CatalogItem.objects.filter(pk__in=ids), lambda i: -900_100 - i)
+
+
 def medication_profiles(patient_ids, *, day: dt.date | None = None,
                         exclude_prescription_id: int | None = None,
                         known: dict[int, CatalogItem] | None = None
@@ -166,7 +171,7 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
     wanted = {r.catalog_item_id for r in prescribed + dispensed}
     catalog = {pk: item for pk, item in (known or {}).items() if pk in wanted}
     if wanted - catalog.keys():  # the catalog items not already in hand (the new lines')
-        catalog.update(CatalogItem.objects.in_bulk(wanted - catalog.keys()))
+        catalog.update((i.pk, i) for i in _catalog_by_id(sorted(wanted - catalog.keys())))
     for row in prescribed:
         profiles[row.patient_id].append(_entry(
             row, catalog[row.catalog_item_id], Source.PRESCRIBED,

@@ -12,8 +12,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from accounts.jalali import fa_digits
 from accounts.models import Membership, Patient
+from config.sql import CompiledInRead
 from prescriptions import money, rule_cache
 from prescriptions.medications import Medication
 from prescriptions.models import (
@@ -22,6 +25,7 @@ from prescriptions.models import (
     InsuranceRule,
     InteractionRule,
     RuleLevel,
+    Tariff,
 )
 
 
@@ -156,18 +160,26 @@ def tariffs_on(items: Sequence[CatalogItem], scheme_id: int | None, day: dt.date
                ) -> dict[int, int]:
     """The tariff per unit in force on `day` for each item in a generic group, by item id;
     one query, none when no item is in a group or the patient is uninsured."""
-    from django.db.models import Q
-
-    from prescriptions.models import Tariff
-
     groups = {item.pk: item.generic_group_id for item in items if item.generic_group_id}
     if not groups or scheme_id is None:
         return {}
-    by_group = dict(Tariff.objects.filter(
-        group_id__in=set(groups.values()), scheme_id=scheme_id, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .values_list("group_id", "amount"))
+    by_group = {t.group_id: t.amount for t in _tariffs_in_force(
+        sorted(set(groups.values())), scheme_id, day)}
     return {pk: by_group[group] for pk, group in groups.items() if group in by_group}
+
+
+def _tariffs_query(group_ids, scheme_id, day):
+    return (Tariff.objects.filter(group_id__in=group_ids, scheme_id=scheme_id,
+                                  valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)))
+
+
+# every priced prescription reads its tariffs: compiled once per number of groups, prepared
+_tariffs_in_force = CompiledInRead(
+    Tariff, _tariffs_query, lambda i: -900_100 - i, -900_001,
+    dt.date(1901, 1, 1),
+    adapt=lambda connection, values: (values[0], connection.ops.adapt_datefield_value(
+        values[1])))
 
 
 def evaluate(

@@ -31,7 +31,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import basic_covers, coverage_data, new_hid
-from config.sql import insert_rows
+from config.sql import CompiledInRead, execute, insert_rows, quoted
 from prescriptions import money, patient_notices, referrals, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
@@ -182,8 +182,12 @@ def _waiting_visit(doctor: Membership, patient: Patient, day: dt.date) -> Visit 
 
 
 def visit_start(*, visit: Visit) -> None:
-    Visit.objects.filter(pk=visit.pk, status=Visit.Status.WAITING).update(
-        status=Visit.Status.IN_PROGRESS)
+    """A waiting visit is in progress from its first prescription: one conditional UPDATE,
+    written by hand and prepared (it runs in every first prescription's transaction)."""
+    table, c = quoted(Visit)
+    execute(f"UPDATE {table} SET {c['status']} = %s "  # noqa: S608 - names only
+            f"WHERE {c['id']} = %s AND {c['status']} = %s",
+            [Visit.Status.IN_PROGRESS.value, visit.pk, Visit.Status.WAITING.value])
 
 
 def visit_complete(*, doctor: Membership, visit: Visit) -> Visit:
@@ -270,6 +274,13 @@ def whole_number(value: object) -> int | None:
     return None
 
 
+# the catalog rows of a prescription's codes (every prescribing request): compiled once per
+# number of codes, and prepared (config.sql)
+_active_by_code = CompiledInRead(
+    CatalogItem, lambda codes: CatalogItem.objects.filter(code__in=codes, active=True),
+    lambda i: f"\x00code-{i}")
+
+
 def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
     """Validate the item list against the catalog; every problem reported per item."""
     if not isinstance(raw_items, list) or not raw_items:
@@ -280,7 +291,7 @@ def items_clean(raw_items: object, *, kind: str) -> list[ItemInput]:
                       errors={"items": [_("تعداد اقلام زیاد است.")]})
     codes = [str(r.get("code", "")).strip().upper()[:32] if isinstance(r, dict) else ""
              for r in raw_items]
-    catalog = {i.code: i for i in CatalogItem.objects.filter(code__in=set(codes), active=True)}
+    catalog = {i.code: i for i in _active_by_code(codes)}
     errors: dict[int, dict[str, list[str]]] = {}
     cleaned: list[ItemInput] = []
     for index, (raw, code) in enumerate(zip(raw_items, codes, strict=True)):

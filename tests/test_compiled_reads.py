@@ -95,3 +95,68 @@ def test_the_dispense_reads_give_the_orms_rows(written, django_assert_num_querie
             assert [i.catalog_item.code for i in items] == ["AMOX-500-CAP", "PARA-500-TAB"]
             assert all(i.prescription is locked for i in items)
     assert [i.pk for i in items] == [i.pk for i in prescription.items.all()]
+
+
+def test_an_in_read_gives_the_orms_rows_for_each_size(demo, monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from prescriptions.models import CatalogItem
+    from prescriptions.services import _active_by_code
+
+    codes = list(CatalogItem.objects.filter(active=True).order_by("code")
+                 .values_list("code", flat=True)[:4])
+    CatalogItem.objects.filter(code=codes[0]).update(active=False)
+    for wanted in ([codes[1]], codes, [*codes, "NOT-A-CODE", codes[2]], ["NOT-A-CODE"]):
+        expected = CatalogItem.objects.filter(code__in=set(wanted), active=True)
+        found = _active_by_code(wanted)
+        assert sorted((i.pk, i.code, i.unit_price, i.result_spec) for i in found) == sorted(
+            (i.pk, i.code, i.unit_price, i.result_spec) for i in expected)
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql",
+                        lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    assert [i.code for i in _active_by_code([codes[3], codes[3]])] == [codes[3]]  # size 1 again
+    assert compiled == []
+
+
+def test_the_tariffs_read_takes_the_day_and_the_scheme(demo):
+    from claims.models import Scheme
+    from prescriptions.models import CatalogItem, GenericGroup, Tariff
+    from prescriptions.rules import tariffs_on
+
+    group = GenericGroup.objects.create(code="G-T", name="گروه")
+    other = GenericGroup.objects.create(code="G-U", name="گروه دو")
+    items = list(CatalogItem.objects.filter(kind="drug").order_by("pk")[:3])
+    for item, to in zip(items, (group, group, other), strict=True):
+        item.generic_group = to
+        item.save()
+    scheme = Scheme.objects.order_by("pk").first()
+    Tariff.objects.create(group=group, scheme=scheme, amount=5000,
+                          valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 6, 30))
+    Tariff.objects.create(group=group, scheme=scheme, amount=7000,
+                          valid_from=dt.date(2026, 7, 1))
+    Tariff.objects.create(group=other, scheme=scheme, amount=900,
+                          valid_from=dt.date(2026, 7, 1))
+    a, b, c = (i.pk for i in items)
+    assert tariffs_on(items, scheme.pk, dt.date(2026, 3, 1)) == {a: 5000, b: 5000}
+    assert tariffs_on(items, scheme.pk, dt.date(2026, 12, 1)) == {a: 7000, b: 7000, c: 900}
+    assert tariffs_on(items[2:], scheme.pk, dt.date(2026, 12, 1)) == {c: 900}
+    assert tariffs_on(items, scheme.pk, dt.date(2025, 12, 31)) == {}
+    assert tariffs_on(items, None, dt.date(2026, 12, 1)) == {}
+    other_scheme = Scheme.objects.exclude(pk=scheme.pk).first()
+    assert tariffs_on(items, other_scheme.pk, dt.date(2026, 12, 1)) == {}
+
+
+def test_visit_start_moves_only_a_waiting_visit(written):
+    from prescriptions.models import Visit
+    from prescriptions.services import visit_start
+
+    written([{"code": "AMOX-500-CAP", "quantity": 20}])
+    visit = Visit.objects.get()
+    assert visit.status == Visit.Status.IN_PROGRESS  # by its first prescription
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.WAITING)
+    visit_start(visit=visit)
+    assert Visit.objects.get(pk=visit.pk).status == Visit.Status.IN_PROGRESS
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.DONE)
+    visit_start(visit=visit)
+    assert Visit.objects.get(pk=visit.pk).status == Visit.Status.DONE

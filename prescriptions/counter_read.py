@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -41,10 +41,12 @@ TABLES = (
 
 
 # columns no reader of the lookup needs (the page, the API, the access log), left out of
-# every row: a password hash and sign-in dates, the catalog's search text, the signed text.
-# Reading one on an instance loads it on demand, as for any deferred field.
+# every row: a password hash and sign-in dates, the people's record times, the catalog's
+# search text, the signed text. Reading one on an instance loads it on demand, as for any
+# deferred field.
 LEFT_OUT = {"u": {"password", "last_login", "is_superuser", "is_staff", "date_joined"},
-            "ci": {"search_text", "synonyms"}, "p": {"signed_content"}}
+            "pt": {"created_at"}, "mo": {"created_at"}, "m": {"created_at"},
+            "pr": {"updated_at"}, "ci": {"search_text", "synonyms"}, "p": {"signed_content"}}
 
 
 def _q(name: str) -> str:
@@ -122,7 +124,10 @@ def _sql(identifier_kind: str | None, by_tracking_code: bool, after: bool = Fals
     )
 
 
-def _instance(model, alias: str, row, shared: dict | None = None):
+def _instance(model, alias: str, row, db, shared: dict | None = None):
+    """The instance of `model` in the row's `alias` columns (None for an empty LEFT JOIN),
+    one per (model, id) in `shared`; `db` the connection itself, not the per-thread proxy
+    (looking that up for every value cost 8% of a lookup)."""
     _select, attnames, slices, converters = _columns()
     values = row[slices[alias]]
     if values[0] is None:  # a LEFT JOIN that found nothing
@@ -133,8 +138,8 @@ def _instance(model, alias: str, row, shared: dict | None = None):
         values = list(values)
         for position, functions in converters[alias]:
             for convert, column in functions:
-                values[position] = convert(values[position], column, connection)
-    instance = from_row(model, connection.alias, attnames[alias], values)
+                values[position] = convert(values[position], column, db)
+    instance = from_row(model, db.alias, attnames[alias], values)
     if shared is not None:
         shared[(model, values[0])] = instance
     return instance
@@ -188,27 +193,28 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = "",
     if probes_block:  # with no row found, the block is probed apart
         accounts_services.national_code_not_blocked(
             identifier.value, blocked=bool(rows[0][-1]) if rows else None)
+    db = connections[DEFAULT_DB_ALIAS]
     shared: dict = {}
     prescriptions: dict[int, Prescription] = {}
     items: dict[int, list[PrescriptionItem]] = {}
     for row in rows:
         prescription = prescriptions.get(row[0])
         if prescription is None:
-            prescription = _instance(Prescription, "p", row)
-            patient = _instance(Patient, "pt", row, shared)
-            _cache(patient, "mother", _instance(Patient, "mo", row, shared))
-            doctor = _instance(Membership, "m", row, shared)
-            _cache(doctor, "user", _instance(User, "u", row, shared))
-            _cache(doctor, "practitioner", _instance(Practitioner, "pr", row, shared))
+            prescription = _instance(Prescription, "p", row, db)
+            patient = _instance(Patient, "pt", row, db, shared)
+            _cache(patient, "mother", _instance(Patient, "mo", row, db, shared))
+            doctor = _instance(Membership, "m", row, db, shared)
+            _cache(doctor, "user", _instance(User, "u", row, db, shared))
+            _cache(doctor, "practitioner", _instance(Practitioner, "pr", row, db, shared))
             _cache(prescription, "patient", patient)
             _cache(prescription, "doctor", doctor)
-            _cache(prescription, "facility", _instance(Facility, "f", row, shared))
+            _cache(prescription, "facility", _instance(Facility, "f", row, db, shared))
             prescriptions[row[0]] = prescription
             items[row[0]] = []
-        item = _instance(PrescriptionItem, "i", row)
+        item = _instance(PrescriptionItem, "i", row, db)
         if item is not None:
             _cache(item, "prescription", prescription)
-            _cache(item, "catalog_item", _instance(CatalogItem, "ci", row, shared))
+            _cache(item, "catalog_item", _instance(CatalogItem, "ci", row, db, shared))
             items[row[0]].append(item)
     for pk, prescription in prescriptions.items():
         prescription._prefetched_objects_cache = {"items": FetchedItems(pk, items[pk])}

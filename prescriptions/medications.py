@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from accounts import services as accounts_services
@@ -126,12 +126,12 @@ def _rows(patient_ids: list[int], day: dt.date, exclude_prescription_id: int | N
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    rows = []
+    rows, db = [], connections[DEFAULT_DB_ALIAS]  # the connection, not its per-thread proxy
     for values in fetched:
         values = list(values)
         for position, functions in enumerate(converters):
             for convert, column in functions:
-                values[position] = convert(values[position], column, connection)
+                values[position] = convert(values[position], column, db)
         rows.append(Row(*values))
     return rows
 

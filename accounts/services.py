@@ -93,8 +93,8 @@ def patient_identifier_clean(value: object, *, field: str = "national_code",
 
 def national_code_not_blocked(code: str, *, field: str = "national_code",
                               blocked: bool | None = None) -> None:
-    """Refuse a blocked national code: probed here, or `blocked` as a query already read it
-    (BLOCKED_SQL)."""
+    """Refuse a blocked national code: probed here, or `blocked` as the caller's own query
+    already read it (with `blocked_sql()` among its columns)."""
     if _blocked(code) if blocked is None else blocked:
         message = _("این کد ملی از سوی ثبت احوال مسدود شده است؛ بیمار را «بدون شناسه» ثبت "
                     "کنید تا شناسه یکتا بگیرد.")

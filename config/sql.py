@@ -273,6 +273,8 @@ class CompiledInRead:
 
     def __call__(self, values, *fixed) -> list:
         values = tuple(dict.fromkeys(values))  # distinct, in their order
+        if not values:  # `field__in=()` matches nothing (the ORM would not even send it)
+            return []
         read = self._reads.get(len(values))
         if read is None:
             count = len(values)

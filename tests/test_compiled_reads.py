@@ -117,6 +117,7 @@ def test_an_in_read_gives_the_orms_rows_for_each_size(demo, monkeypatch):
                         lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
     assert [i.code for i in _active_by_code([codes[3], codes[3]])] == [codes[3]]  # size 1 again
     assert compiled == []
+    assert _active_by_code([]) == []
 
 
 def test_the_tariffs_read_takes_the_day_and_the_scheme(demo):

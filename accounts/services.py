@@ -46,7 +46,7 @@ from accounts.models import (
     User,
 )
 from accounts.sms import SMSError, ping_gateways, send_sms
-from config.sql import hot_cursor, insert_rows
+from config.sql import hot_cursor, insert_rows, read_alias
 
 OTP_TEXT = {
     SMSDevice.Purpose.LOGIN: "نسخه: کد ورود شما {code} است. این کد را به کسی ندهید.",
@@ -113,7 +113,7 @@ def blocked_sql() -> str:
 def _blocked(code: str) -> bool:
     """The probe written by hand and prepared: compiling the ORM's query cost more than
     running it."""
-    with hot_cursor() as cursor:
+    with hot_cursor(read_alias(BlockedNationalCode)) as cursor:
         cursor.execute(f"SELECT {blocked_sql()}", [code])
         return bool(cursor.fetchone()[0])
 

@@ -87,6 +87,13 @@ def execute(sql: str, params: list, alias: str = "default") -> int:
         return cursor.rowcount
 
 
+def read_alias(model) -> str:
+    """Where a hand-written read of `model` goes: a replica when the router sends this
+    request's reads there (config/db_router.py), the primary inside a transaction."""
+    return (router.db_for_write(model) if connections["default"].in_atomic_block
+            else router.db_for_read(model)) or "default"
+
+
 def hot_cursor(alias: str = "default"):
     db = connections[alias]
     if db.vendor != "postgresql":
@@ -226,8 +233,7 @@ class CompiledRead:
         return compiled
 
     def __call__(self, *values) -> list:
-        alias = (router.db_for_write(self.model) if connections["default"].in_atomic_block
-                 else router.db_for_read(self.model)) or "default"
+        alias = read_alias(self.model)
         compiled = self._compiled.get(alias) or self._compile(alias)
         compiler, sql, params, places, rows_to = compiled
         model, converters, start, end, init_list, populators = rows_to

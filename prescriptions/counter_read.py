@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import Facility, Membership, Patient, Practitioner, User
-from config.sql import from_row, hot_cursor
+from config.sql import from_row, hot_cursor, read_alias
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem
 
 LIST_LIMIT = 200
@@ -187,13 +187,13 @@ def open_for_counter(*, kind: str, identifier=None, tracking_code: str = "",
     params.append(int(limit))
     sql = _sql(identifier.kind if identifier is not None else None, bool(tracking_code),
                after is not None)
-    with hot_cursor() as cursor:
+    db = connections[read_alias(Prescription)]  # a replica's when this request reads one
+    with hot_cursor(db.alias) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if probes_block:  # with no row found, the block is probed apart
         accounts_services.national_code_not_blocked(
             identifier.value, blocked=bool(rows[0][-1]) if rows else None)
-    db = connections[DEFAULT_DB_ALIAS]
     shared: dict = {}
     prescriptions: dict[int, Prescription] = {}
     items: dict[int, list[PrescriptionItem]] = {}

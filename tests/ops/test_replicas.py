@@ -170,10 +170,13 @@ def test_get_requests_read_from_the_standby_and_writes_go_to_the_primary(cluster
         # a lookup that records who read what: the list from the standby, the access log
         # written on the primary (the standby is read-only: a write there would fail)
         logged = int(primary.sql("select count(*) from accounts_accesslog"))
+        primary.sql("update prescriptions_prescription set note = 'on the primary only' "
+                    "where kind = 'lab'")
         lookup = _api(base, tokens["lab"], "GET", "prescriptions",
                       params={"national_code": DEMO["patient"][0]})
         assert lookup.status_code == 200 and lookup.headers["X-DB-Read"] == "replica0"
         assert [p["kind"] for p in lookup.json()] == ["lab"]
+        assert lookup.json()[0]["note"] != "on the primary only"  # the standby's row
         assert int(primary.sql("select count(*) from accounts_accesslog")) > logged
 
         switch = _api(base, tokens["pharmacy"], "POST", "auth/membership",

@@ -101,6 +101,20 @@ def sign_in(base: str, outbox: Path, who: tuple[str, str]) -> str:
     return answer.json()["token"]
 
 
+def open_visits(url: str, auth: dict) -> list[int]:
+    """The doctor's waiting visits, through every page of the queue (the copied history
+    puts today's finished visits first)."""
+    visits = []
+    while url:
+        answer = requests.get(url, headers=auth, timeout=30)
+        answer.raise_for_status()
+        visits += [v["id"] for v in answer.json() if v["status"] != "done"]
+        url = answer.links.get("next", {}).get("url")
+    if not visits:
+        raise SystemExit("bench/load.py: the doctor's queue has no open visit to prescribe on")
+    return visits
+
+
 class Counter:
     """Shared state of a run: the visits to prescribe on, prescriptions to dispense, codes."""
 
@@ -381,8 +395,7 @@ def main() -> None:
                       json={"membership": clinic}).raise_for_status()
         tokens = {"doctor": auth, "pharmacy": {
             "Authorization": f"Token {sign_in(base, outbox, ('0034567895', '09120000003'))}"}}
-        visits = [v["id"] for v in requests.get(f"{base}/api/v1/queue", headers=auth,
-                                                timeout=30).json() if v["status"] != "done"]
+        visits = open_visits(f"{base}/api/v1/queue", auth)
         counter, meter = Counter(base, tokens, codes, visits), CpuMeter(web.pid, worker.pid)
         results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
                    for kind in ("create", "lookup", "dispense")]

@@ -85,3 +85,51 @@ def test_a_serializer_under_a_context_builds_its_own(records):
     assert own is not shared
     assert PrescriptionOut(prescription, context={"x": 1}).data == PrescriptionOut(
         prescription).data
+
+
+class _Shape(FieldsBuiltOnce, serializers.Serializer):
+    """Every way a field reaches its value: attribute paths, methods, defaults, optional."""
+
+    name = serializers.CharField()
+    city = serializers.CharField(source="address.city")
+    shout = serializers.CharField(source="loud")  # a method: DRF calls it
+    missing = serializers.CharField(default="—")
+    optional = serializers.CharField(required=False)
+    nothing = serializers.CharField(allow_null=True)
+    everything = serializers.SerializerMethodField()
+    secret = serializers.CharField(write_only=True)
+
+    def get_everything(self, obj) -> str:
+        return type(obj).__name__
+
+
+class _Address:
+    city = "تبریز"
+
+
+class _Person:
+    name, nothing, secret, address = "مریم", None, "x", _Address()
+
+    def loud(self) -> str:
+        return self.name + "!"
+
+
+class _Homeless(_Person):
+    address = None
+
+
+def test_the_attribute_walk_answers_as_drf_in_every_case():
+    """The once-worked-out attribute paths give DRF's answer: a method called, a default,
+    a skipped optional field, a null, a path through nothing, a mapping, write-only left
+    out; and a missing attribute still fails as DRF's does."""
+    people = [_Person(), {"name": "علی", "address": {"city": "یزد"}, "loud": "نه",
+                          "nothing": None}]
+    ours = _Shape(people, many=True).data
+    assert ours == drfs(lambda: _Shape(people, many=True).data)
+    assert ours[0] == {"name": "مریم", "city": "تبریز", "shout": "مریم!", "missing": "—",
+                       "nothing": None, "everything": "_Person"}
+    assert _Shape.__dict__.get("_plan_built_once")  # the walk was taken, not DRF's way
+    with pytest.raises(AttributeError):
+        _Shape(_Homeless()).data
+    with pytest.raises(AttributeError):
+        drfs(lambda: _Shape(_Homeless()).data)

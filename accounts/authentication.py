@@ -39,6 +39,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         membership = token.membership
         if membership is not None and not membership.is_active:
             membership = None
+        if membership is not None and membership.user_id == token.user_id:
+            membership.user = token.user  # read with the token: no query for the member
         # Views read the active membership from the request, whatever signed it in.
         request._request.membership = membership
         request._request.api_token = token

@@ -163,11 +163,10 @@ class PrescriptionsApi(APIView):
 
     @staticmethod
     def _answer(request, prescription):
-        fresh = selectors.prescription_get(viewer=request.membership,
-                                           tracking_code=prescription.tracking_code)
-        return _tagged(Response({**PrescriptionOut(fresh).data,
-                                 "suggestions": suggestions.for_prescription(fresh)},
-                                status=status.HTTP_201_CREATED), fresh)
+        # the service hands back what it wrote with its people and items in hand
+        return _tagged(Response({**PrescriptionOut(prescription).data,
+                                 "suggestions": suggestions.for_prescription(prescription)},
+                                status=status.HTTP_201_CREATED), prescription)
 
 
 class PreviewApi(APIView):

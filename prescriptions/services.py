@@ -399,8 +399,8 @@ def _approve(evaluation: rules.Evaluation, override_warnings: bool) -> None:
 
 
 def _write_items(prescription: Prescription, items: list[ItemInput],
-                 evaluation: rules.Evaluation) -> None:
-    insert_rows([
+                 evaluation: rules.Evaluation) -> list[PrescriptionItem]:
+    return insert_rows([
         PrescriptionItem(
             prescription=prescription, catalog_item=entry.item, code=entry.item.code,
             name=entry.item.name, quantity=entry.quantity, dosage=entry.dosage,
@@ -479,7 +479,7 @@ def prescription_create(
                     valid_until=_valid_until(kind, today), **signed,
                 )
                 insert_rows([prescription])
-                _write_items(prescription, cleaned, evaluation)
+                written = _write_items(prescription, cleaned, evaluation)
                 _snapshot(prescription, cleaned, evaluation, doctor)
                 if visit.status == Visit.Status.WAITING:
                     visit_start(visit=visit)
@@ -490,6 +490,17 @@ def prescription_create(
                 raise
     else:
         raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
+    return _as_read(prescription, written, visit, doctor)
+
+
+def _as_read(prescription: Prescription, items: list[PrescriptionItem], visit: Visit,
+             doctor: Membership) -> Prescription:
+    """The prescription just written, with what its readers use in hand (people, facility,
+    items with their catalog rows), as the selectors would load it: the answer to the
+    write needs no read back. `tests/prescriptions/test_create_answer.py` proves it equal."""
+    prescription.patient, prescription.doctor = visit.patient, doctor
+    prescription.facility = visit.facility
+    prescription._prefetched_objects_cache = {"items": items}
     return prescription
 
 

@@ -37,7 +37,7 @@ ANSWERS = [
      "time": dt.time(8, 15, 0, 250000)},
     {"price": Decimal("125000.50"), "lazy": gettext_lazy("لازم است."), "id": uuid.UUID(int=7)},
     {"level": Level.WARNING, "count": Count.ONE, "tuple": (1, "۲"), "float": 0.1 + 0.2},
-    {1: "int key", None: "none key", True: "bool key", 2.5: "float key"},
+    {1: "int key", None: "none key", False: "bool key", 2.5: "float key"},
     {"separators": "line\u2028paragraph\u2029end", "emoji": "💊", "quote": "\"\\/"},
     {"big": 2**70, "negative": -(2**70)},
     {"set": {1, 2}, "frozen": frozenset(["x"])},

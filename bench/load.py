@@ -276,12 +276,30 @@ def _cpu_seconds(pids) -> float:
     return total / tick
 
 
+def _drain(broker_url: str, timeout: float = 180) -> None:
+    """Wait until the worker has taken every task of the run's queues (and a moment for the
+    last one), so a phase's background work is counted in that phase, not the next."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and any(
+                client.type(key) == b"list" and client.llen(key)
+                for key in client.scan_iter("bench-load*")):
+            time.sleep(0.2)
+    finally:
+        client.close()
+    time.sleep(0.5)
+
+
 class CpuMeter:
     """CPU seconds spent by gunicorn (master and workers), the Celery worker, PostgreSQL
-    (every backend of the cluster) and this generator, between two readings."""
+    (every backend of the cluster) and this generator, between two readings; a phase's
+    reading ends once the worker has drained what the phase queued."""
 
-    def __init__(self, master_pid: int, worker_pid: int) -> None:
-        self.master_pid, self.worker_pid = master_pid, worker_pid
+    def __init__(self, master_pid: int, worker_pid: int, broker_url: str) -> None:
+        self.master_pid, self.worker_pid, self.broker_url = master_pid, worker_pid, broker_url
 
     def read(self) -> dict[str, float]:
         postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"],
@@ -294,6 +312,7 @@ class CpuMeter:
     def around(self, run) -> dict:
         before = self.read()
         result = run()
+        _drain(self.broker_url)
         after = self.read()
         requests_ = max(1, result["requests"])
         for part in before:
@@ -396,7 +415,8 @@ def main() -> None:
         tokens = {"doctor": auth, "pharmacy": {
             "Authorization": f"Token {sign_in(base, outbox, ('0034567895', '09120000003'))}"}}
         visits = open_visits(f"{base}/api/v1/queue", auth)
-        counter, meter = Counter(base, tokens, codes, visits), CpuMeter(web.pid, worker.pid)
+        counter = Counter(base, tokens, codes, visits)
+        meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"])
         results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
                    for kind in ("create", "lookup", "dispense")]
         results.append(meter.around(lambda: open_loop(

@@ -593,9 +593,9 @@ class AccessLog(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("عضویت"),
     )
-    patient = models.ForeignKey(
+    patient = models.ForeignKey(  # leads accesslog_patient_at (Meta)
         Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log",
-        verbose_name=_("بیمار"),
+        verbose_name=_("بیمار"), db_index=False,
     )
     national_code = models.CharField(_("شناسه بیمار"), max_length=16, blank=True)
     action = models.CharField(_("رویداد"), max_length=32, choices=Action.choices)

@@ -137,14 +137,15 @@ class Claim(models.Model):
         REJECTED = "rejected", _("رد شده")
         FAILED = "failed", _("ارسال ناموفق")
 
+    # facility and scheme lead the claim indexes of Meta: none of their own to write
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="claims",
-                                 verbose_name=_("مرکز"))
+                                 verbose_name=_("مرکز"), db_index=False)
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="claims",
-                               verbose_name=_("صندوق"))
+                               verbose_name=_("صندوق"), db_index=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims",
                                 verbose_name=_("بیمار"))
     # The service event and insurer this claim is for: each is claimed once.
-    source = models.CharField(_("منبع"), max_length=60, unique=True)
+    source = models.CharField(_("منبع"), max_length=60)  # unique: Meta
     tracking_code = models.CharField(_("کد رهگیری نسخه"), max_length=16, blank=True)
     hid = models.CharField(_("شناسه شباد"), max_length=20, blank=True)
     service_date = models.DateField(_("تاریخ خدمت"))
@@ -193,6 +194,8 @@ class Claim(models.Model):
             models.Index(fields=["scheme", "status", "service_date"], name="claim_scheme_status"),
         ]
         constraints = [
+            # a constraint, not unique=True: no LIKE index written beside it
+            models.UniqueConstraint(fields=["source"], name="claim_source_once"),
             models.CheckConstraint(
                 condition=Q(total=models.F("insurer_share") + models.F("supplementary_share")
                             + models.F("patient_share")),

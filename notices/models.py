@@ -24,7 +24,7 @@ class Notice(models.Model):
         SKIPPED = "skipped", _("ارسال نشد (خاموش یا بی‌شماره)")
         FAILED = "failed", _("ناموفق")
 
-    key = models.CharField(_("شناسه رویداد"), max_length=80, unique=True)
+    key = models.CharField(_("شناسه رویداد"), max_length=80)  # unique: Meta
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="notices",
                                 verbose_name=_("بیمار"))
     event = models.CharField(_("رویداد"), max_length=20, choices=Event.choices)
@@ -41,6 +41,8 @@ class Notice(models.Model):
         verbose_name_plural = _("پیامک‌های بیماران")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="notice_queue")]
+        # a constraint, not unique=True: no second (LIKE) index to write per notice
+        constraints = [models.UniqueConstraint(fields=["key"], name="notice_key_once")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"

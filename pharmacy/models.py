@@ -15,7 +15,7 @@ class Dispense(models.Model):
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
                                      related_name="dispenses", verbose_name=_("نسخه"))
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="dispenses",
-                                 verbose_name=_("مرکز"))
+                                 verbose_name=_("مرکز"), db_index=False)  # leads Meta's
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("کاربر"))
     idempotency_key = models.CharField(_("کلید یکتایی درخواست"), max_length=64, blank=True)

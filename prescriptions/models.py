@@ -133,11 +133,12 @@ class Visit(models.Model):
         IN_PROGRESS = "in_progress", _("در حال ویزیت")
         DONE = "done", _("ویزیت‌شده")
 
-    hid = models.CharField(_("شناسه شباد"), max_length=20, unique=True)
+    hid = models.CharField(_("شناسه شباد"), max_length=20)  # unique: Meta
+    # the doctor's and the facility's own indexes lead the queue's and the day's (Meta)
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="visits",
-                                 verbose_name=_("مرکز"))
+                                 verbose_name=_("مرکز"), db_index=False)
     doctor = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="visits",
-                               verbose_name=_("پزشک"))
+                               verbose_name=_("پزشک"), db_index=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits",
                                 verbose_name=_("بیمار"))
     admitted_by = models.ForeignKey(Membership, on_delete=models.PROTECT, null=True,
@@ -165,6 +166,8 @@ class Visit(models.Model):
         indexes = [models.Index(fields=["doctor", "day", "created_at"], name="visit_queue"),
                    models.Index(fields=["facility", "day"], name="visit_facility_day")]
         constraints = [
+            # unique fields as constraints, not unique=True: no LIKE index beside them
+            models.UniqueConstraint(fields=["hid"], name="visit_hid_once"),
             # Double submits of an admission land on the same waiting visit.
             models.UniqueConstraint(fields=["doctor", "patient", "day"],
                                     condition=Q(status="waiting"),
@@ -185,13 +188,16 @@ class Prescription(models.Model):
 
     OPEN_STATUSES = (Status.ACTIVE, Status.PARTIALLY_DISPENSED)
 
-    tracking_code = models.CharField(_("کد رهگیری"), max_length=16, unique=True)
+    tracking_code = models.CharField(_("کد رهگیری"), max_length=16)  # unique: Meta
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="prescriptions",
                               verbose_name=_("ویزیت"))
+    # patient and doctor lead rx_patient_kind_status and rx_doctor_created (Meta): no index
+    # of their own to write on every prescription
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions",
-                                verbose_name=_("بیمار"))
+                                verbose_name=_("بیمار"), db_index=False)
     doctor = models.ForeignKey(Membership, on_delete=models.PROTECT,
-                               related_name="prescriptions", verbose_name=_("پزشک"))
+                               related_name="prescriptions", verbose_name=_("پزشک"),
+                               db_index=False)
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("مرکز"))
     kind = models.CharField(_("نوع"), max_length=10, choices=Kind.choices)
@@ -237,6 +243,9 @@ class Prescription(models.Model):
             models.Index(fields=["doctor", "-created_at"], name="rx_doctor_created"),
         ]
         constraints = [
+            # a constraint, not unique=True: no LIKE index written beside it (every lookup
+            # of a tracking code is exact)
+            models.UniqueConstraint(fields=["tracking_code"], name="rx_tracking_code_once"),
             models.CheckConstraint(condition=Q(insurer_share__lte=F("total")),
                                    name="rx_shares_within_total"),
         ]
@@ -255,8 +264,9 @@ class Prescription(models.Model):
 
 
 class PrescriptionItem(models.Model):
+    # leads rx_item_once_per_prescription (Meta)
     prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE,
-                                     related_name="items")
+                                     related_name="items", db_index=False)
     catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(_("کد"), max_length=32)
     name = models.CharField(_("نام"), max_length=200)
@@ -320,8 +330,9 @@ class PrescriptionItem(models.Model):
 class PrescriptionVersion(models.Model):
     """Every version of a prescription, as registered (items, rules, override)."""
 
+    # leads rx_version_unique (Meta)
     prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE,
-                                     related_name="versions")
+                                     related_name="versions", db_index=False)
     version = models.PositiveIntegerField()
     items = models.JSONField()
     note = models.CharField(max_length=500, blank=True)

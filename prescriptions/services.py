@@ -500,7 +500,9 @@ def _as_read(prescription: Prescription, items: list[PrescriptionItem], visit: V
     write needs no read back. `tests/prescriptions/test_create_answer.py` proves it equal."""
     prescription.patient, prescription.doctor = visit.patient, doctor
     prescription.facility = visit.facility
-    prescription._prefetched_objects_cache = {"items": items}
+    written = prescription.items.all()  # as a prefetch leaves it: a queryset with its rows
+    written._result_cache, written._prefetch_done = items, True
+    prescription._prefetched_objects_cache = {"items": written}
     return prescription
 
 

@@ -125,7 +125,7 @@ def test_a_failure_after_the_write_rolls_the_write_and_the_key_back(api_as, visi
     def lost(*args, **kwargs):
         raise NotFound("گم شد")
 
-    monkeypatch.setattr(api.selectors, "prescription_get", lost)
+    monkeypatch.setattr(api.suggestions, "for_prescription", lost)  # the answer fails
     doctor.raise_request_exception = False
     assert create(doctor, visit).status_code == 500
     assert Prescription.objects.count() == 0 and IdempotentRequest.objects.count() == 0

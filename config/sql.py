@@ -208,7 +208,9 @@ class CompiledRead:
     def __init__(self, model, build, *stand_ins, adapt=None, prefetch=()):
         self.model, self.build, self.stand_ins = model, build, stand_ins
         self.adapt = adapt or (lambda connection, values: values)
-        self.prefetch = prefetch  # Prefetch objects, run on the instances found
+        # Prefetch objects, run on the instances found: compiled too where they are one
+        # reverse foreign key with a queryset (CompiledPrefetch), Django's way otherwise
+        self.prefetch = [CompiledPrefetch.of(model, p) or p for p in prefetch]
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
@@ -258,7 +260,11 @@ class CompiledRead:
                 populator.populate(row, instance)
             found.append(instance)
         if self.prefetch and found:
-            prefetch_related_objects(found, *self.prefetch)
+            for prefetch in self.prefetch:
+                if isinstance(prefetch, CompiledPrefetch):
+                    prefetch.run(found)
+                else:
+                    prefetch_related_objects(found, prefetch)
         return found
 
     def first(self, *values):
@@ -290,3 +296,46 @@ class CompiledInRead:
                 adapt=self.adapt and (lambda connection, args: (
                     *args[:count], *self.adapt(connection, args[count:]))))
         return read(*values, *fixed)
+
+
+class CompiledPrefetch:
+    """`prefetch_related_objects(instances, Prefetch(name, queryset))` for one reverse
+    foreign key, on a read compiled once per count of instances: the children of every
+    instance in one query, in the queryset's order, each instance's cache filled as
+    Django's prefetch fills it (a queryset holding its rows, so `.filter()` still queries)
+    and each child's foreign key cache pointing back at its instance."""
+
+    def __init__(self, name: str, field, queryset) -> None:
+        self.name, self.field, self.queryset = name, field, queryset  # the children's key
+        self.read = CompiledInRead(
+            field.model, lambda ids: queryset.filter(**{f"{field.name}__in": ids}),
+            lambda i: -800_000_001 - i)
+
+    @classmethod
+    def of(cls, model, prefetch) -> CompiledPrefetch | None:
+        """The compiled form of a Prefetch, when it is one reverse foreign key."""
+        from django.db.models import ManyToOneRel, Prefetch
+
+        if not isinstance(prefetch, Prefetch) or prefetch.queryset is None or (
+                "__" in prefetch.prefetch_through or prefetch.to_attr):
+            return None
+        relation = next((r for r in model._meta.related_objects
+                         if r.get_accessor_name() == prefetch.prefetch_through), None)
+        if type(relation) is not ManyToOneRel:
+            return None
+        return cls(prefetch.prefetch_through, relation.field, prefetch.queryset)
+
+    def run(self, instances: list) -> None:
+        children: dict = {instance.pk: [] for instance in instances}
+        by_pk = {instance.pk: instance for instance in instances}
+        attname = self.field.attname
+        for child in self.read(list(by_pk)):
+            parent = by_pk[getattr(child, attname)]
+            self.field.set_cached_value(child, parent)
+            children[parent.pk].append(child)
+        for instance in instances:
+            # the queryset Django's prefetch leaves: the Prefetch's own, narrowed to the
+            # instance, holding its rows
+            held = getattr(instance, self.name)._apply_rel_filters(self.queryset)
+            held._result_cache, held._prefetch_done = children[instance.pk], True
+            instance.__dict__.setdefault("_prefetched_objects_cache", {})[self.name] = held

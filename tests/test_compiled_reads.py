@@ -161,3 +161,61 @@ def test_visit_start_moves_only_a_waiting_visit(written):
     Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.DONE)
     visit_start(visit=visit)
     assert Visit.objects.get(pk=visit.pk).status == Visit.Status.DONE
+
+
+def test_a_compiled_prefetch_fills_what_djangos_fills(written, monkeypatch,
+                                                      django_assert_num_queries):
+    """The counter's read of a prescription by tracking code prefetches its items on a
+    compiled read: the same items in the same order with their catalog rows, each pointing
+    back at its prescription, and the cache a queryset that still queries when filtered;
+    two queries (the prescription, its items) and nothing compiled once warm."""
+    from django.db.models import prefetch_related_objects
+
+    from config.sql import CompiledPrefetch
+    from prescriptions import selectors
+    from prescriptions.models import Prescription
+
+    rx = written([{"code": "PARA-500-TAB", "quantity": 10}, {"code": "AMOX-500-CAP",
+                                                           "quantity": 20},
+                  {"code": "ASA-80-TAB", "quantity": 30}])
+    written([{"code": "ASA-80-TAB", "quantity": 30}], who="patient2")
+    assert isinstance(selectors._of_kind.prefetch[0], CompiledPrefetch)
+    selectors._of_kind.first("drug", rx["tracking_code"])  # compiled here, if not before
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql",
+                        lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with django_assert_num_queries(2):
+        ours = selectors._of_kind.first("drug", rx["tracking_code"])
+        items = list(ours.items.all())
+        assert [i.catalog_item.code for i in items] == ["PARA-500-TAB", "AMOX-500-CAP",
+                                                        "ASA-80-TAB"]
+        assert all(i.prescription is ours for i in items)
+    assert compiled == []
+    monkeypatch.undo()
+    djangos = Prescription.objects.get(pk=ours.pk)
+    prefetch_related_objects([djangos], selectors._items())
+    theirs = list(djangos.items.all())
+    assert [(i.pk, i.catalog_item_id, i.quantity) for i in items] == [
+        (i.pk, i.catalog_item_id, i.quantity) for i in theirs]
+    held, expected = ours._prefetched_objects_cache["items"], djangos._prefetched_objects_cache[
+        "items"]
+    assert type(held) is type(expected) and str(held.query) == str(expected.query)
+    with django_assert_num_queries(1):
+        assert [i.code for i in ours.items.filter(quantity__gt=10)] == ["AMOX-500-CAP",
+                                                                         "ASA-80-TAB"]
+
+
+def test_a_prefetch_it_cannot_compile_goes_djangos_way():
+    from django.db.models import Prefetch
+
+    from config.sql import CompiledPrefetch
+    from prescriptions.models import Prescription, PrescriptionItem
+
+    items = PrescriptionItem.objects.all()
+    assert CompiledPrefetch.of(Prescription, Prefetch("items", queryset=items))
+    assert CompiledPrefetch.of(Prescription, "items") is None  # no queryset
+    assert CompiledPrefetch.of(Prescription, Prefetch("items", queryset=items,
+                                                      to_attr="held")) is None
+    assert CompiledPrefetch.of(Prescription, Prefetch("items__catalog_item")) is None
+    assert CompiledPrefetch.of(Prescription, Prefetch("visit", queryset=None)) is None

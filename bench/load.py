@@ -307,15 +307,34 @@ def _drain(broker_url: str, timeout: float = 180) -> None:
 
 class CpuMeter:
     """CPU seconds spent by gunicorn (master and workers), the Celery worker, PostgreSQL
-    (every backend of the cluster) and this generator, between two readings; a phase's
+    (the run's backends and writers) and this generator, between two readings; a phase's
     reading ends once the worker has drained what the phase queued."""
 
-    def __init__(self, master_pid: int, worker_pid: int, broker_url: str) -> None:
+    def __init__(self, master_pid: int, worker_pid: int, broker_url: str,
+                 database: str) -> None:
         self.master_pid, self.worker_pid, self.broker_url = master_pid, worker_pid, broker_url
+        self.database = f" {database} ".encode()
+
+    def _postgres(self) -> list[int]:
+        """The cluster's processes that serve this run: the load database's backends and
+        the shared writers (WAL, checkpoints). Autovacuum is left out (after a COPY of a
+        million rows it works through the tables for minutes, whichever run is on) and so
+        are other databases' backends (a test suite on the same cluster)."""
+        found = []
+        for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True,
+                                  text=True).stdout.split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except FileNotFoundError:
+                continue
+            backend = command.startswith(b"postgres: ") and b"(" in command
+            if b"autovacuum" in command or (backend and self.database not in command):
+                continue
+            found.append(int(pid))
+        return found
 
     def read(self) -> dict[str, float]:
-        postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"],
-                                                   capture_output=True, text=True).stdout.split()]
+        postgres = self._postgres()
         own = os.times()
         return {"web": _cpu_seconds(_children(self.master_pid)),
                 "worker": _cpu_seconds([self.worker_pid]),
@@ -430,7 +449,8 @@ def main() -> None:
         if args.reuse_data:
             _forget_earlier_runs(load_url, visits)
         counter = Counter(base, tokens, codes, visits)
-        meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"])
+        meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"],
+                         load_url.rsplit("/", 1)[1])
         results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
                    for kind in ("create", "lookup", "dispense")]
         results.append(meter.around(lambda: open_loop(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from config.sql import CompiledInRead
 from prescriptions import money
 from prescriptions.models import CatalogItem
 from prescriptions.rules import tariffs_on
@@ -26,6 +27,13 @@ class Priced:
     supplementary_percent: int = 0
 
 
+# the groups' active members, cheapest first: compiled once per count of groups
+_active_members = CompiledInRead(
+    CatalogItem, lambda groups: CatalogItem.objects.filter(
+        generic_group_id__in=groups, active=True).order_by("unit_price", "code"),
+    lambda i: -900_300 - i)
+
+
 def suggestions(lines: list[Priced], *, scheme_id: int | None, day: dt.date) -> list[dict]:
     """`[{code, alternative: {code, name, unit_price}, patient_saving}]`; one query for
     the groups' members (and one for their tariffs), none without a grouped item."""
@@ -33,8 +41,7 @@ def suggestions(lines: list[Priced], *, scheme_id: int | None, day: dt.date) -> 
     if not groups:
         return []
     cheapest: dict[int, CatalogItem] = {}
-    for member in (CatalogItem.objects.filter(generic_group_id__in=groups, active=True)
-                   .order_by("unit_price", "code")):
+    for member in _active_members(sorted(groups)):
         cheapest.setdefault(member.generic_group_id, member)
     tariffs = tariffs_on(list(cheapest.values()), scheme_id, day)
     found = []

@@ -16,12 +16,11 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Patient
 from accounts.sms import SMSError, send_sms
-from config.sql import insert_rows
+from config.sql import CompiledRead, execute, insert_rows, quoted
 from notices.models import Notice, Preference
 
 logger = logging.getLogger(__name__)
@@ -68,27 +67,49 @@ def recipient(patient: Patient) -> str:
 
 def preference_of(patient: Patient) -> bool:
     """Whether the person (a newborn's mother) wants notices; no row means yes."""
-    return not Preference.objects.filter(patient=_holder(patient), sms=False).exists()
+    return not _opted_out.first(_holder(patient).pk)
+
+
+# The worker's reads and writes of every notice (two for each prescription written and
+# dispensed), compiled once and prepared (config.sql), not compiled per task.
+_of_key = CompiledRead(
+    Notice, lambda key: Notice.objects.select_related(
+        "patient__user", "patient__mother__user").filter(key=key)[:1], "\x00notice-key")
+_opted_out = CompiledRead(
+    Preference, lambda patient_id: Preference.objects.filter(
+        patient_id=patient_id, sms=False)[:1], -900_001)
+
+
+def _take(key: str) -> bool:
+    """Pending to sending, counting the attempt: only one worker gets a notice."""
+    table, c = quoted(Notice)
+    return bool(execute(
+        f"UPDATE {table} SET {c['status']} = %s, {c['attempts']} = {c['attempts']} + 1 "  # noqa: S608
+        f"WHERE {c['key']} = %s AND {c['status']} = %s",
+        [Notice.Status.SENDING, key, Notice.Status.PENDING]))
+
+
+def _settle(pk: int, status: str, to: str, sent_at: dt.datetime | None) -> None:
+    table, c = quoted(Notice)
+    execute(f"UPDATE {table} SET {c['status']} = %s, {c['to']} = %s, "  # noqa: S608
+            f"{c['sent_at']} = %s WHERE {c['id']} = %s", [status, to, sent_at, pk])
 
 
 def notice_deliver(key: str) -> None:
     """Send one notice once; raises SMSError (the notice back to pending) for a retry."""
-    taken = Notice.objects.filter(key=key, status=Notice.Status.PENDING).update(
-        status=Notice.Status.SENDING, attempts=F("attempts") + 1)
-    if not taken:
+    if not _take(key):
         return  # sent, skipped or being sent by another worker
-    notice = Notice.objects.select_related("patient__user", "patient__mother__user").get(key=key)
+    notice = _of_key.first(key)
     to = recipient(notice.patient) if preference_of(notice.patient) else ""
     if not to:
-        Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.SKIPPED)
+        _settle(notice.pk, Notice.Status.SKIPPED, notice.to, notice.sent_at)
         return
     try:
         send_sms(to=to, text=notice.text, purpose="patient")
     except SMSError:
-        Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.PENDING, to=to)
+        _settle(notice.pk, Notice.Status.PENDING, to, notice.sent_at)
         raise
-    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.SENT, to=to,
-                                               sent_at=timezone.now())
+    _settle(notice.pk, Notice.Status.SENT, to, timezone.now())
 
 
 def notice_give_up(key: str) -> None:

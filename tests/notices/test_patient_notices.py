@@ -207,3 +207,28 @@ def test_the_patient_turns_notices_off_on_their_page(page_as, demo):
     assert page_as("doctor", "درمانگاه شفا").post("/patient/notices", {}).status_code in (
         302, 403)
     assert services.preference_of(patient) is True
+
+
+def test_a_delivery_is_four_statements_none_compiled(demo, outbox, monkeypatch,
+                                                    django_assert_num_queries):
+    """Take, read (with the people), the patient's choice, settle: prepared and compiled
+    once per process, whatever the number of notices."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from accounts.models import Patient
+
+    patient = Patient.objects.get(national_code=DEMO["patient"][0])
+    for n in range(2):
+        services.notice_queue(event="registered", patient_id=patient.pk, key=f"rx:{n}:r",
+                              text="نسخه X ثبت شد")
+    services.notice_deliver("rx:0:r")  # compiled here, if not before
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql",
+                        lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with django_assert_num_queries(4):
+        services.notice_deliver("rx:1:r")
+    assert compiled == []
+    sent = Notice.objects.get(key="rx:1:r")
+    assert (sent.status, sent.to, sent.attempts) == ("sent", DEMO["patient"][1], 1)
+    assert sent.sent_at is not None and len(_to_patient(outbox)) == 2

@@ -329,15 +329,17 @@ def rss_mb(master_pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def _cpu_seconds(pids) -> float:
-    """utime + stime (and of reaped children) of these processes, from /proc."""
+def _cpu_seconds(pids, children: bool = True) -> float:
+    """utime + stime of these processes, from /proc, and of their reaped children unless
+    told not to (PostgreSQL's postmaster reaps every backend and autovacuum worker of the
+    cluster, whichever database it served)."""
     tick, total = os.sysconf("SC_CLK_TCK"), 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        total += sum(int(v) for v in fields[11:15])
+        total += sum(int(v) for v in fields[11:15 if children else 13])
     return total / tick
 
 
@@ -391,7 +393,8 @@ class CpuMeter:
         own = os.times()
         return {"web": _cpu_seconds(_children(self.master_pid)),
                 "worker": _cpu_seconds([self.worker_pid]),
-                "database": _cpu_seconds(postgres), "generator": own.user + own.system}
+                "database": _cpu_seconds(postgres, children=False),
+                "generator": own.user + own.system}
 
     def around(self, run) -> dict:
         before = self.read()

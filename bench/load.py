@@ -388,12 +388,12 @@ class CpuMeter:
             found.append(int(pid))
         return found
 
-    def read(self) -> dict[str, float]:
-        postgres = self._postgres()
+    def read(self) -> dict:
         own = os.times()
         return {"web": _cpu_seconds(_children(self.master_pid)),
                 "worker": _cpu_seconds([self.worker_pid]),
-                "database": _cpu_seconds(postgres, children=False),
+                "database": {pid: _cpu_seconds([pid], children=False)
+                             for pid in self._postgres()},
                 "generator": own.user + own.system}
 
     def around(self, run) -> dict:
@@ -401,6 +401,11 @@ class CpuMeter:
         result = run()
         _drain(self.broker_url)
         after = self.read()
+        # PostgreSQL per process: a backend that began during the run counts whole, one
+        # that ended during it (none while gunicorn keeps its workers) counts nothing more
+        after["database"] = sum(seconds - before["database"].get(pid, 0)
+                                for pid, seconds in after["database"].items())
+        before["database"] = 0
         requests_ = max(1, result["requests"])
         for part in before:
             result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / requests_, 2)
@@ -466,6 +471,9 @@ def main() -> None:
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
            "DJANGO_SETTINGS_MODULE": "config.settings", "GUNICORN_BIND": f"127.0.0.1:{port}",
            "LOG_LEVEL": "error", "QUERY_COUNT_HEADER": "1",
+           # workers kept for the whole run: their database connections (and PostgreSQL's
+           # CPU per backend) with them
+           "GUNICORN_MAX_REQUESTS": "0",
            "CACHE_KEY_PREFIX": f"bench-{time.time_ns()}"}  # no cooldown left by a last run
     if args.reuse_data:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,

@@ -165,7 +165,7 @@ class LeanClient:
         try:
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
-        except (ConnectionError, OSError):  # a kept connection the server had closed
+        except ConnectionError:  # a kept connection the server had closed: sent again
             connection.close()
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
@@ -473,7 +473,7 @@ def main() -> None:
            "LOG_LEVEL": "error", "QUERY_COUNT_HEADER": "1",
            # workers kept for the whole run: their database connections (and PostgreSQL's
            # CPU per backend) with them
-           "GUNICORN_MAX_REQUESTS": "0",
+           "GUNICORN_MAX_REQUESTS": "0", "DB_CONN_MAX_AGE": "3600",
            "CACHE_KEY_PREFIX": f"bench-{time.time_ns()}"}  # no cooldown left by a last run
     if args.reuse_data:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,

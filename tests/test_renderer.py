@@ -1,8 +1,10 @@
 """accounts.renderers.FastJSONRenderer answers what DRF's JSONRenderer answers, byte for
-byte, for every kind of value an API answer holds, and errs where DRF errs."""
+byte, for every kind of value an API answer holds, and errs where DRF errs; a tiny float is
+spelled otherwise but has the same value."""
 
 import dataclasses
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
@@ -71,3 +73,11 @@ def test_the_api_answers_with_it(api_as):
     answer = api_as("pharmacy").get("/api/v1/me")
     assert answer.status_code == 200
     assert answer.renderer_context["view"].get_renderers()[0].__class__ is FastJSONRenderer
+
+
+def test_a_tiny_float_has_the_same_value_and_changed_settings_go_to_drf():
+    data = {"value": 1e-05, "other": 1.5e-05}
+    assert json.loads(FastJSONRenderer().render(data)) == data
+    ours = FastJSONRenderer()
+    ours.ensure_ascii = True  # what UNICODE_JSON = False gives
+    assert ours.render({"name": "مریم"}) == b'{"name":"\\u0645\\u0631\\u06cc\\u0645"}'

@@ -321,7 +321,9 @@ class CompiledPrefetch:
             return None
         relation = next((r for r in model._meta.related_objects
                          if r.get_accessor_name() == prefetch.prefetch_through), None)
-        if type(relation) is not ManyToOneRel:
+        # children keyed by their parent's primary key, and nothing prefetched below them
+        if (type(relation) is not ManyToOneRel or not relation.field.target_field.primary_key
+                or prefetch.queryset._prefetch_related_lookups):
             return None
         return cls(prefetch.prefetch_through, relation.field, prefetch.queryset)
 

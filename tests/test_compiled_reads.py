@@ -219,3 +219,5 @@ def test_a_prefetch_it_cannot_compile_goes_djangos_way():
                                                       to_attr="held")) is None
     assert CompiledPrefetch.of(Prescription, Prefetch("items__catalog_item")) is None
     assert CompiledPrefetch.of(Prescription, Prefetch("visit", queryset=None)) is None
+    assert CompiledPrefetch.of(Prescription, Prefetch(  # a prefetch below the children
+        "items", queryset=items.prefetch_related("dispense_lines"))) is None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 
 import psycopg
 from django.db import connections, router
@@ -72,9 +73,11 @@ def install_timestamptz_loader() -> None:
     template.register_loader("timestamptz", UtcLoader)
 
 
+@functools.cache
 def quoted(model) -> tuple[str, dict[str, str]]:
     """A model's table and its columns by field name, quoted, for hand-written SQL (only
-    names from the model's metadata go into a statement's text; values are parameters)."""
+    names from the model's metadata go into a statement's text; values are parameters).
+    Worked out once per model; read it, never change it."""
     quote = connections["default"].ops.quote_name
     meta = model._meta
     return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
@@ -336,8 +339,14 @@ class CompiledPrefetch:
             self.field.set_cached_value(child, parent)
             children[parent.pk].append(child)
         for instance in instances:
-            # the queryset Django's prefetch leaves: the Prefetch's own, narrowed to the
-            # instance, holding its rows
-            held = getattr(instance, self.name)._apply_rel_filters(self.queryset)
-            held._result_cache, held._prefetch_done = children[instance.pk], True
-            instance.__dict__.setdefault("_prefetched_objects_cache", {})[self.name] = held
+            hold_prefetched(instance, self.name, children[instance.pk], self.queryset)
+
+
+def hold_prefetched(instance, name: str, rows: list, queryset=None) -> None:
+    """Leave `rows` in `instance`'s cache for the reverse relation `name` as Django's
+    prefetch leaves them: a queryset (the prefetch's own, narrowed to the instance) holding
+    its rows, so `.all()` reads nothing and `.filter()` still queries."""
+    manager = getattr(instance, name)
+    held = manager._apply_rel_filters(queryset) if queryset is not None else manager.all()
+    held._result_cache, held._prefetch_done = rows, True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = held

@@ -31,7 +31,7 @@ from accounts.jalali import fa_digits
 from accounts.models import AccessLog, Membership, Patient, Practitioner, Role, SMSDevice
 from claims import services as claims_services
 from claims.eligibility import basic_covers, coverage_data, new_hid
-from config.sql import CompiledInRead, execute, insert_rows, quoted
+from config.sql import CompiledInRead, execute, hold_prefetched, insert_rows, quoted
 from prescriptions import money, patient_notices, referrals, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
 from prescriptions.medications import medication_profile, safety_check_log
@@ -500,9 +500,7 @@ def _as_read(prescription: Prescription, items: list[PrescriptionItem], visit: V
     write needs no read back. `tests/prescriptions/test_create_answer.py` proves it equal."""
     prescription.patient, prescription.doctor = visit.patient, doctor
     prescription.facility = visit.facility
-    written = prescription.items.all()  # as a prefetch leaves it: a queryset with its rows
-    written._result_cache, written._prefetch_done = items, True
-    prescription._prefetched_objects_cache = {"items": written}
+    hold_prefetched(prescription, "items", items)
     return prescription
 
 

@@ -33,17 +33,18 @@ class DispenseApi(APIView):
     @staticmethod
     def _dispense(request, tracking_code):
         data = valid(DispenseIn, request, as_sent=("lines", "payment"))
-        prescription = prescription_to_fulfil(viewer=request.membership,
-                                             tracking_code=tracking_code)
-        return services.dispense_record(
-            membership=request.membership, prescription=prescription, lines=data["lines"],
+        return services.dispense_by_code(
+            membership=request.membership, tracking_code=tracking_code, lines=data["lines"],
             started_at=data.get("started_at"), payment=data.get("payment"),
             acknowledgement=services.Acknowledgement(given=data["acknowledge_warnings"]))
 
     @staticmethod
     def _answer(request, outcome):
-        dispense = selectors.dispense_get(viewer=request.membership,
-                                          dispense_id=outcome.dispense.pk)
+        # a new dispense comes back with its prescription and lines in hand; a replay of
+        # the service's own key is read as any earlier record
+        dispense = (selectors.dispense_get(viewer=request.membership,
+                                           dispense_id=outcome.dispense.pk)
+                    if outcome.replayed else outcome.dispense)
         return Response(DispenseOut(dispense).data, status=status.HTTP_201_CREATED)
 
 

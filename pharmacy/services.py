@@ -24,7 +24,14 @@ from accounts.jalali import fa_digits
 from accounts.models import Membership
 from claims import services as claims_services
 from claims.eligibility import eligibility_on, new_hid
-from config.sql import CompiledInRead, CompiledRead, execute, insert_rows, quoted
+from config.sql import (
+    CompiledInRead,
+    CompiledRead,
+    execute,
+    hold_prefetched,
+    insert_rows,
+    quoted,
+)
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import catalog, money, patient_notices, rules
@@ -35,6 +42,7 @@ from prescriptions.medications import (
     safety_check_log,
 )
 from prescriptions.models import Kind, Prescription, PrescriptionItem
+from prescriptions.selectors import CODE_STAND_IN, tracking_code_clean
 from prescriptions.services import whole_number
 
 MAX_LINES = 100
@@ -231,11 +239,17 @@ def quote_many(prescriptions: list[Prescription]) -> dict[int, Quote]:
                                  if m.prescription_id != p.pk]) for p in prescriptions}
 
 
-# The dispense's two reads of fixed shape, compiled once per process (config.sql)
-locked_for_dispense = CompiledRead(
-    Prescription, lambda pk: (Prescription.objects.select_for_update(of=("self",))
-                              .select_related("patient", "visit", "doctor__practitioner")
-                              .filter(pk=pk)), -900_001)
+# The dispense's reads of fixed shape, compiled once per process (config.sql): the
+# prescription locked with what the dispense uses, by id or (the API) by kind and code
+def _locked():
+    return (Prescription.objects.select_for_update(of=("self",))
+            .select_related("patient", "visit", "doctor__practitioner"))
+
+
+locked_for_dispense = CompiledRead(Prescription, lambda pk: _locked().filter(pk=pk), -900_001)
+_locked_by_code = CompiledRead(
+    Prescription, lambda kind, code: _locked().filter(kind=kind, tracking_code=code)[:1],
+    "\x00kind", CODE_STAND_IN)
 _items_with_catalog = CompiledRead(
     PrescriptionItem, lambda pk: (PrescriptionItem.objects.select_related("catalog_item")
                                   .filter(prescription_id=pk)), -900_001)
@@ -257,15 +271,20 @@ _lines_of_packs = CompiledInRead(
     lambda i: f"\x00uid-{i}")
 
 
-def _take(item_id: int, quantity: int) -> bool:
-    """Count `quantity` more given of an item, only while that stays within what was
-    prescribed (the database's own guard, whatever the caller checked): one conditional
-    UPDATE, written by hand and prepared."""
+def _take(wanted: dict[int, int]) -> bool:
+    """Count more given of each item, only while each stays within what was prescribed
+    (the database's own guard, whatever the caller checked): one conditional UPDATE for
+    all the items, written by hand and prepared once per number of items; False unless
+    every item moved."""
     table, c = quoted(PrescriptionItem)
+    given, quantity, pk = c["dispensed_quantity"], c["quantity"], c["id"]
+    rows = ", ".join(["(%s, %s)"] * len(wanted))
+    # VALUES names its columns column1, column2 in PostgreSQL and SQLite alike
     return execute(
-        f"UPDATE {table} SET {c['dispensed_quantity']} = {c['dispensed_quantity']} + %s "  # noqa: S608
-        f"WHERE {c['id']} = %s AND {c['dispensed_quantity']} <= {c['quantity']} - %s",
-        [quantity, item_id, quantity]) == 1
+        f"UPDATE {table} SET {given} = {table}.{given} + v.column2 "  # noqa: S608
+        f"FROM (VALUES {rows}) AS v WHERE {table}.{pk} = v.column1 "
+        f"AND {table}.{given} <= {table}.{quantity} - v.column2",
+        [value for pair in wanted.items() for value in pair]) == len(wanted)
 
 
 def _status_set(prescription: Prescription) -> None:
@@ -391,12 +410,13 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         payment_reference=payment.reference if payment else "",
     )
     insert_rows([dispense])
-    for item_id, quantity in wanted.items():
-        if not _take(item_id, quantity):
-            raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense")
+    if not _take(wanted):
+        raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense")
     for new_line in new_lines:
         new_line.dispense = dispense
     insert_rows(new_lines)
+    # the answer needs no read back: the lines in hand, as the selector's prefetch leaves them
+    hold_prefetched(dispense, "lines", new_lines)
     locked.status, locked.updated_at = status_after, now
     _status_set(locked)
     if notify:
@@ -442,14 +462,39 @@ def dispense_record(*, membership: Membership, prescription: Prescription, lines
     anywhere before is refused and flagged for reviewers.
     """
     check_fulfiller(membership, prescription)
-    cleaned = lines_clean(lines, kind=prescription.kind)
-    paid = payment_clean(payment)
-    key = str(idempotency_key or "").strip()[:64]
-    started = started_at_clean(started_at, paper=paper)
+    return _dispense(membership, lambda: locked_for_dispense(prescription.pk)[0],
+                     lines=lines, key=idempotency_key, started_at=started_at,
+                     payment=payment, acknowledgement=acknowledgement, paper=paper)
+
+
+def dispense_by_code(*, membership: Membership, tracking_code: object, lines: object,
+                     started_at: dt.datetime | None = None, payment: object = None,
+                     acknowledgement: Acknowledgement = Acknowledgement()) -> DispenseOutcome:
+    """The API's dispense: the prescription of the counter's kind by its tracking code, read
+    once, under its lock. Another kind's, or none, is 404 as `prescription_to_fulfil` says;
+    a cancelled, expired or finished one is 409 as in `dispense_record`."""
+    code = tracking_code_clean(tracking_code)
+    if not membership.is_fulfilment or not code:
+        raise NotFound(_("نسخه پیدا نشد."))
+
+    def locate() -> Prescription:
+        found = _locked_by_code(membership.kind_served, code)
+        if not found:
+            raise NotFound(_("نسخه پیدا نشد."))
+        return found[0]
+
+    return _dispense(membership, locate, lines=lines, key="", started_at=started_at,
+                     payment=payment, acknowledgement=acknowledgement, paper=False)
+
+
+def _dispense(membership: Membership, locate, *, lines: object, key: str,
+              started_at: dt.datetime | None, payment: object,
+              acknowledgement: Acknowledgement, paper: bool) -> DispenseOutcome:
+    key = str(key or "").strip()[:64]
     for _attempt in range(3):
         try:
-            return _dispense_once(membership=membership, prescription=prescription,
-                                  lines=cleaned, key=key, started_at=started, payment=paid,
+            return _dispense_once(membership=membership, locate=locate, lines=lines, key=key,
+                                  started_at=started_at, payment=payment,
                                   acknowledgement=acknowledgement, paper=paper)
         except IntegrityError as exc:  # only a drawn HID that clashed gets here
             if not _hid_clash(exc):
@@ -462,14 +507,20 @@ def _hid_clash(exc: IntegrityError) -> bool:
     return "dispense_hid_once" in text or "pharmacy_dispense.hid" in text
 
 
-def _dispense_once(*, membership: Membership, prescription: Prescription,
-                   lines: list[LineInput], key: str, started_at: dt.datetime,
-                   payment: Payment | None, acknowledgement: Acknowledgement,
-                   paper: bool = False) -> DispenseOutcome:
-    """One attempt in one transaction; a drawn HID that clashes is the only retry."""
+def _dispense_once(*, membership: Membership, locate, lines: object, key: str,
+                   started_at: dt.datetime | None, payment: object,
+                   acknowledgement: Acknowledgement, paper: bool = False) -> DispenseOutcome:
+    """One attempt in one transaction; a drawn HID that clashes is the only retry. What was
+    sent is checked once the prescription is found (its kind says what a line may hold);
+    a refusal there writes nothing."""
+    locked: Prescription | None = None
+    cleaned: list[LineInput] = []
     try:
         with transaction.atomic():
-            [locked] = locked_for_dispense(prescription.pk)
+            locked = locate()
+            cleaned = lines_clean(lines, kind=locked.kind)
+            paid = payment_clean(payment)
+            started = started_at_clean(started_at, paper=paper)
             if key:
                 # Checked under the lock: a concurrent retry waits here and then finds it.
                 earlier = Dispense.objects.filter(facility_id=membership.facility_id,
@@ -479,11 +530,11 @@ def _dispense_once(*, membership: Membership, prescription: Prescription,
                         raise Conflict(_("این کلید یکتایی برای نسخه دیگری به کار رفته است."),
                                        code="idempotency_key_reused")
                     return DispenseOutcome(earlier, True)
-            dispense = perform_locked(locked=locked, membership=membership, lines=lines,
-                                      key=key, started_at=started_at, payment=payment,
+            dispense = perform_locked(locked=locked, membership=membership, lines=cleaned,
+                                      key=key, started_at=started, payment=paid,
                                       acknowledgement=acknowledgement, paper=paper)
     except _PackReused as reused:
-        _flag_reuse(membership=membership, prescription=prescription, uids=reused.uids)
+        _flag_reuse(membership=membership, prescription=locked, uids=reused.uids)
         raise Conflict(_("کد اصالت {c} پیش‌تر استفاده شده است.").format(
             c="، ".join(reused.uids)), code="pack_code_reused", uids=reused.uids) from None
     except IntegrityError as exc:
@@ -491,10 +542,10 @@ def _dispense_once(*, membership: Membership, prescription: Prescription,
             raise
         # Lost a race the checks above could not see: a pack code taken at the same
         # moment, or the database's own guard against over-dispensing.
-        taken = [u.uid for u in lines if u.uid and DispenseLine.objects.filter(
+        taken = [u.uid for u in cleaned if u.uid and DispenseLine.objects.filter(
             uid=u.uid).exists()]
         if taken:
-            _flag_reuse(membership=membership, prescription=prescription, uids=taken)
+            _flag_reuse(membership=membership, prescription=locked, uids=taken)
             raise Conflict(_("کد اصالت پیش‌تر استفاده شده است."), code="pack_code_reused",
                            uids=taken) from None
         raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense") from None

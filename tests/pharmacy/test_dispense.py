@@ -292,3 +292,22 @@ def test_dispensing_a_cancelled_or_expired_prescription_is_409(api_as, written, 
     assert dispense(api_as("lab"), other, [{"item": other["items"][0]["id"], "quantity": 1}]
                     ).status_code == 404
     assert Dispense.objects.count() == 0
+
+
+def test_the_counters_move_together_or_not_at_all(api_as, written):
+    """The one UPDATE for all items is the database's own guard: when any item would go
+    past what was prescribed it reports fewer rows than items, and the dispense (whose
+    transaction it is in) is refused whole."""
+    from django.db import transaction
+
+    from pharmacy.services import _take
+
+    rx = written([{"code": "AMOX-500-CAP", "quantity": 20}, {"code": "PARA-500-TAB", "quantity": 9}])
+    amox, para = (item["id"] for item in rx["items"])
+    with transaction.atomic():
+        assert _take({amox: 20, para: 10}) is False
+        transaction.set_rollback(True)
+    assert _take({amox: 5, para: 9}) is True
+    prescription = Prescription.objects.get(tracking_code=rx["tracking_code"])
+    assert [i.dispensed_quantity for i in prescription.items.order_by("id")] == [5, 9]
+    assert _take({para: 1}) is False and _take({amox: 15}) is True

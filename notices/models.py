@@ -35,12 +35,16 @@ class Notice(models.Model):
     attempts = models.PositiveSmallIntegerField(_("تلاش‌ها"), default=0)
     created_at = models.DateTimeField(_("زمان رویداد"), default=timezone.now)
     sent_at = models.DateTimeField(_("زمان ارسال"), null=True, blank=True)
+    # when it is next due: sent when pending, failed for review when still sending
+    due_at = models.DateTimeField(_("نوبت"), default=timezone.now)
 
     class Meta:
         verbose_name = _("پیامک بیمار")
         verbose_name_plural = _("پیامک‌های بیماران")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notice_queue")]
+        # only what is still to be done: sent notices (nearly all) leave the index
+        indexes = [models.Index(fields=["due_at"], name="notice_due",
+                                condition=models.Q(status__in=["pending", "sending"]))]
         # a constraint, not unique=True: no second (LIKE) index to write per notice
         constraints = [models.UniqueConstraint(fields=["key"], name="notice_key_once")]
 

@@ -3,51 +3,84 @@ reaches them by SMS).
 
 `notice_queue` runs inside the clinical event's transaction and costs it one INSERT: the
 notice commits or rolls back with the event, so none is lost, and its unique key (the
-event's identity) means a repeat is one notice, not two. The worker sends it after the
-commit (`notice_deliver`), taking the row from pending to sending with a conditional
-UPDATE, so two workers handed the same notice send it once. A gateway failure puts it back
-for a retry; the clinical action has long answered. Whether the patient wants notices, and
-the number they go to, are read at sending time: the patient's own account mobile or
-registered mobile, and for a newborn registered under the mother, the mother's."""
+event's identity) means a repeat is one notice, not two.
+
+After the commit the worker is woken (`_hand_over`), but not once per notice: a short-lived
+flag in Redis says a flush is already on its way, so at the national peak (two notices a
+second per prescription written and dispensed) one task sends many. The flush
+(`notices_flush`) clears the flag first, then takes every due notice from pending to
+sending in one conditional UPDATE (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two workers
+never take the same notice; a notice committed after the flag was cleared sets it again and
+wakes another flush. It sends them and settles all of them in one more UPDATE.
+
+A gateway failure puts the notice back with a growing delay (1, 2, 4 … minutes; failed
+after nine attempts), and the ones not yet tried that round back as they were: the clinical
+action has long answered. The sweep (beat, every minute) flushes what is due whatever
+happened to a wake-up (the broker or the flag's Redis down, a worker lost), and marks
+failed, for review rather than a second send, what a dead worker left sending.
+
+Whether the patient wants notices, and the number they go to, are read at sending time: the
+patient's own account mobile or registered mobile, and for a newborn registered under the
+mother, the mother's."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connections, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from accounts.models import Patient
 from accounts.sms import SMSError, send_sms
-from config.sql import CompiledRead, execute, insert_rows, quoted
+from config.sql import CompiledInRead, execute, hot_cursor, insert_rows, quoted
 from notices.models import Notice, Preference
 
 logger = logging.getLogger(__name__)
-# A notice still pending this long after its event was not handed to a worker (the broker
-# was down at commit time): the sweep hands it over again.
-STALE = dt.timedelta(minutes=1)
 # A notice left "sending" this long: its worker died mid-send. It may have gone out, so it
 # is marked failed for review rather than sent a second time.
 ABANDONED = dt.timedelta(minutes=15)
+# The ninth failed attempt fails the notice (about four hours of retries in all).
+MAX_ATTEMPTS = 9
+# Notices one statement takes; a flush takes batches until none is due.
+BATCH = 100
+# The wake-up flag's life: a flush lost with its worker delays the next by this at most.
+FLAG, FLAG_SECONDS = "notices:flush", 10
 
 
 def notice_queue(*, event: str, patient_id: int, key: str, text: str) -> None:
     insert_rows([Notice(key=key[:80], patient_id=patient_id, event=event, text=text[:320])],
                 skip_conflicts=True)
-    transaction.on_commit(lambda: _hand_over(key[:80]), robust=True)
+    transaction.on_commit(_hand_over, robust=True)
 
 
-def _hand_over(key: str) -> None:
-    """To the worker; with the broker down the notice stays pending for the sweep."""
+def _hand_over() -> None:
+    """Wake a flush unless one is on its way; with the broker down the notice stays
+    pending for the sweep."""
     from kombu.exceptions import OperationalError
 
-    from notices.tasks import notice_send_task
+    from notices.tasks import notices_flush_task
 
+    eager = notices_flush_task.app.conf.task_always_eager
     try:
-        notice_send_task.apply_async((key,), retry=False)
+        if not eager and not cache.add(FLAG, 1, FLAG_SECONDS):
+            return  # a flush is queued and will take this notice: it clears the flag first
+    except RedisError:  # the flag's Redis down: wake a flush anyway
+        logger.warning("notices' wake-up flag unavailable; waking a flush")
+    try:
+        notices_flush_task.apply_async(retry=False)
     except OperationalError:
-        logger.warning("notice %s left for the sweep: the broker is down", key)
+        logger.warning("notices left for the sweep: the broker is down")
+        _flag_clear()
+
+
+def _flag_clear() -> None:
+    try:
+        cache.delete(FLAG)
+    except RedisError:  # it expires alone
+        logger.warning("notices' wake-up flag unavailable")
 
 
 def _holder(patient: Patient) -> Patient:
@@ -67,66 +100,149 @@ def recipient(patient: Patient) -> str:
 
 def preference_of(patient: Patient) -> bool:
     """Whether the person (a newborn's mother) wants notices; no row means yes."""
-    return not _opted_out.first(_holder(patient).pk)
+    return not _opted_out([_holder(patient).pk])
 
 
-# The worker's reads and writes of every notice (two for each prescription written and
-# dispensed), compiled once and prepared (config.sql), not compiled per task.
-_of_key = CompiledRead(
-    Notice, lambda key: Notice.objects.select_related(
-        "patient__user", "patient__mother__user").filter(key=key)[:1], "\x00notice-key")
-_opted_out = CompiledRead(
-    Preference, lambda patient_id: Preference.objects.filter(
-        patient_id=patient_id, sms=False)[:1], -900_001)
+# The flush's reads, of a batch's people at once, compiled once per size and prepared
+# (config.sql); sizes are rounded up to a power of two with ids no row has.
+_people = CompiledInRead(
+    Patient, lambda ids: Patient.objects.select_related("user", "mother__user").filter(
+        pk__in=ids), lambda i: -900_000 - i)
+_opted_out_rows = CompiledInRead(
+    Preference, lambda ids: Preference.objects.filter(patient_id__in=ids, sms=False),
+    lambda i: -900_000 - i)
 
 
-def _take(key: str) -> bool:
-    """Pending to sending, counting the attempt: only one worker gets a notice."""
+def _padded(ids) -> list[int]:
+    ids = list(dict.fromkeys(ids))
+    size = 1 << max(len(ids) - 1, 0).bit_length()
+    return ids + [-1 - n for n in range(size - len(ids))]
+
+
+def _opted_out(holder_ids) -> set[int]:
+    return {p.patient_id for p in _opted_out_rows(_padded(holder_ids))}
+
+
+def _take(now: dt.datetime) -> list[tuple]:
+    """Up to BATCH due notices, pending to sending, counting the attempt: only one worker
+    gets each (SKIP LOCKED: a second flush takes the next ones, it does not wait). The
+    pick is a materialised CTE: as an `IN (subquery)` PostgreSQL may run it more than once
+    and take more than BATCH. Statuses are written into the text, so the partial index's
+    predicate is proven."""
     table, c = quoted(Notice)
-    return bool(execute(
-        f"UPDATE {table} SET {c['status']} = %s, {c['attempts']} = {c['attempts']} + 1 "  # noqa: S608
-        f"WHERE {c['key']} = %s AND {c['status']} = %s",
-        [Notice.Status.SENDING, key, Notice.Status.PENDING]))
+    db = connections["default"]
+    prep = Notice._meta.get_field("due_at").get_db_prep_save
+    lock = " FOR UPDATE SKIP LOCKED" if db.features.has_select_for_update_skip_locked else ""
+    pk = f"{table}.{c['id']}"
+    with hot_cursor() as cursor:
+        cursor.execute(
+            f"WITH picked AS MATERIALIZED (SELECT {c['id']} AS id FROM {table} "  # noqa: S608
+            f"WHERE {c['status']} = 'pending' AND {c['due_at']} <= %s "
+            f"ORDER BY {c['due_at']} LIMIT %s{lock}) "
+            f"UPDATE {table} SET {c['status']} = 'sending', "
+            f"{c['attempts']} = {table}.{c['attempts']} + 1, {c['due_at']} = %s "
+            f"FROM picked WHERE {pk} = picked.id AND {table}.{c['status']} = 'pending' "
+            f"RETURNING {pk}, {table}.{c['patient']}, {table}.{c['text']}, "
+            f"{table}.{c['to']}, {table}.{c['attempts']}",
+            [prep(now, db), BATCH, prep(now + ABANDONED, db)])
+        return cursor.fetchall()
 
 
-def _settle(pk: int, status: str, to: str, sent_at: dt.datetime | None) -> None:
-    table, c = quoted(Notice)
-    execute(f"UPDATE {table} SET {c['status']} = %s, {c['to']} = %s, "  # noqa: S608
-            f"{c['sent_at']} = %s WHERE {c['id']} = %s", [status, to, sent_at, pk])
+class _GatewayDown(Exception):
+    pass
 
 
-def notice_deliver(key: str) -> None:
-    """Send one notice once; raises SMSError (the notice back to pending) for a retry."""
-    if not _take(key):
-        return  # sent, skipped or being sent by another worker
-    notice = _of_key.first(key)
-    to = recipient(notice.patient) if preference_of(notice.patient) else ""
-    if not to:
-        _settle(notice.pk, Notice.Status.SKIPPED, notice.to, notice.sent_at)
+def _settle(outcomes: list[tuple]) -> None:
+    """Every notice of a batch to where it ended, in one UPDATE: (id, status, to,
+    sent_at, due_at, attempts) each."""
+    if not outcomes:
         return
-    try:
-        send_sms(to=to, text=notice.text, purpose="patient")
-    except SMSError:
-        _settle(notice.pk, Notice.Status.PENDING, to, notice.sent_at)
-        raise
-    _settle(notice.pk, Notice.Status.SENT, to, timezone.now())
+    table, c = quoted(Notice)
+    db = connections["default"]
+    cast = (lambda column, kind: f"CAST({column} AS {kind})") if db.vendor == "postgresql" \
+        else (lambda column, kind: column)
+    prep = Notice._meta.get_field("due_at").get_db_prep_save
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(outcomes))
+    execute(
+        f"UPDATE {table} SET {c['status']} = v.column2, {c['to']} = v.column3, "  # noqa: S608
+        f"{c['sent_at']} = {cast('v.column4', 'timestamptz')}, "
+        f"{c['due_at']} = {cast('v.column5', 'timestamptz')}, "
+        f"{c['attempts']} = v.column6 "
+        f"FROM (VALUES {rows}) AS v WHERE {table}.{c['id']} = v.column1",
+        [value for pk, status, to, sent_at, due_at, attempts in outcomes
+         for value in (pk, str(status), to, prep(sent_at, db), prep(due_at, db), attempts)])
 
 
-def notice_give_up(key: str) -> None:
-    Notice.objects.filter(key=key, status=Notice.Status.PENDING).update(
-        status=Notice.Status.FAILED)
+def _recipients(taken: list[tuple]) -> tuple[dict, set[int]]:
+    """The batch's people (with their mothers and accounts) and who of them opted out."""
+    people = {p.pk: p for p in _people(_padded(row[1] for row in taken))}
+    return people, _opted_out(_holder(p).pk for p in people.values())
+
+
+def _deliver(taken, people, opted_out, now, outcomes: list[tuple]) -> None:
+    """Send each taken notice, appending where it ended to `outcomes` as it goes (so the
+    one being sent is always `taken[len(outcomes)]`); stops at the first gateway failure
+    (_GatewayDown), that notice settled for its retry."""
+    for pk, patient_id, text, to, attempts in taken:
+        patient = people[patient_id]
+        number = "" if _holder(patient).pk in opted_out else recipient(patient)
+        if not number:
+            outcomes.append((pk, Notice.Status.SKIPPED, to, None, now, attempts))
+            continue
+        try:
+            send_sms(to=number, text=text, purpose="patient")
+        except SMSError as exc:
+            status = (Notice.Status.FAILED if attempts >= MAX_ATTEMPTS
+                      else Notice.Status.PENDING)
+            outcomes.append((pk, status, number, None,
+                             now + dt.timedelta(minutes=2 ** (attempts - 1)), attempts))
+            raise _GatewayDown from exc
+        outcomes.append((pk, Notice.Status.SENT, number, timezone.now(), now, attempts))
+
+
+def _back(rows: list[tuple], due: dt.datetime) -> list[tuple]:
+    """Taken notices not tried: pending again at `due`, their attempt not counted."""
+    return [(pk, Notice.Status.PENDING, to, None, due, attempts - 1)
+            for pk, _patient, _text, to, attempts in rows]
+
+
+def notices_flush() -> int:
+    """Send every due notice once; the number taken. The flag goes first: a notice
+    committed from now on wakes another flush, one committed before is taken here."""
+    _flag_clear()
+    count = 0
+    while True:
+        now = timezone.now()
+        taken = _take(now)
+        if not taken:
+            return count
+        count += len(taken)
+        try:
+            people, opted_out = _recipients(taken)
+        except Exception:
+            _settle(_back(taken, now))
+            raise
+        outcomes: list[tuple] = []
+        try:
+            _deliver(taken, people, opted_out, now, outcomes)
+        except _GatewayDown:  # the rest wait a minute for the next round
+            _settle(outcomes + _back(taken[len(outcomes):], now + dt.timedelta(minutes=1)))
+            return count
+        except Exception:
+            # unforeseen, mid-send: the one being sent stays "sending" (it may have gone
+            # out; the sweep fails it for review), the rest go back
+            _settle(outcomes + _back(taken[len(outcomes) + 1:], now))
+            raise
+        _settle(outcomes)
+        if len(taken) < BATCH:
+            return count
 
 
 def notices_sweep() -> int:
-    """Hand stale pending notices to the worker again; mark abandoned sends failed."""
-    now = timezone.now()
-    Notice.objects.filter(status=Notice.Status.SENDING, created_at__lt=now - ABANDONED).update(
+    """Mark what dead workers left sending failed; flush whatever is due."""
+    Notice.objects.filter(status=Notice.Status.SENDING, due_at__lt=timezone.now()).update(
         status=Notice.Status.FAILED)
-    keys = list(Notice.objects.filter(status=Notice.Status.PENDING, created_at__lt=now - STALE)
-                .order_by("created_at").values_list("key", flat=True)[:1000])
-    for key in keys:
-        _hand_over(key)
-    return len(keys)
+    return notices_flush()
 
 
 def preference_set(*, patient: Patient, sms: bool) -> bool:

@@ -114,17 +114,107 @@ def test_a_gateway_down_fails_nothing_and_the_sweep_sends_once_it_is_back(
         rx = written([AMOX])  # 201: the prescription does not wait for the SMS
     notice = Notice.objects.get()
     assert notice.status == "pending" and notice.attempts == 1
+    assert notice.due_at > timezone.now() + dt.timedelta(seconds=50)  # a minute from now
     monkeypatch.undo()
-    Notice.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert services.notices_sweep() == 0  # not due yet
+    Notice.objects.update(due_at=timezone.now() - dt.timedelta(seconds=1))
     assert services.notices_sweep() == 1
     assert services.notices_sweep() == 0  # sent: nothing left to hand over
     [sms] = _to_patient(outbox)
     assert rx["tracking_code"] in sms["text"]
     Notice.objects.update(status="pending")  # even handed over again by mistake …
-    services.notice_deliver(notice.key)
+    services.notices_flush()
     Notice.objects.update(status="sent")
-    services.notice_deliver(notice.key)  # … a sent notice is not sent again
+    services.notices_flush()  # … a sent notice is not sent again
     assert len(_to_patient(outbox)) == 2  # (the one forced back to pending above)
+
+
+def _queued(count, start=0):
+    from accounts.models import Patient
+
+    patient = Patient.objects.get(national_code=DEMO["patient"][0])
+    for n in range(start, start + count):
+        services.notice_queue(event="registered", patient_id=patient.pk, key=f"rx:{n}:r",
+                              text=f"نسخه {n} ثبت شد")
+    return patient
+
+
+def test_retries_wait_longer_each_time_then_the_notice_fails(demo, outbox, monkeypatch):
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(services, "send_sms", lambda **m: (_ for _ in ()).throw(SMSError("x")))
+    _queued(1)
+    waits = []
+    for _ in range(services.MAX_ATTEMPTS):
+        before = timezone.now()
+        assert services.notices_flush() == 1
+        notice = Notice.objects.get()
+        waits.append(round((notice.due_at - before).total_seconds() / 60))
+        Notice.objects.update(due_at=before)  # its time has come
+    assert waits[:-1] == [1, 2, 4, 8, 16, 32, 64, 128]
+    assert (notice.status, notice.attempts) == ("failed", 9)
+    assert services.notices_flush() == 0 and outbox.messages() == []
+
+
+def test_a_gateway_failure_stops_the_round_and_counts_only_the_one_tried(demo, outbox,
+                                                                         monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    sent = []
+
+    def flaky(**message):
+        if len(sent) == 2:
+            raise SMSError("gateway down")
+        sent.append(message["text"])
+
+    monkeypatch.setattr(services, "send_sms", flaky)
+    _queued(5)
+    assert services.notices_flush() == 5
+    rows = list(Notice.objects.order_by("key").values_list("status", "attempts"))
+    assert rows == [("sent", 1), ("sent", 1), ("pending", 1), ("pending", 0), ("pending", 0)]
+    assert all(n.due_at > timezone.now() + dt.timedelta(seconds=50)
+               for n in Notice.objects.filter(status="pending"))
+
+
+def test_an_unforeseen_error_mid_send_sends_nothing_twice(demo, outbox, monkeypatch):
+    """The notice being sent when something unforeseen broke may have gone out: it stays
+    sending (the sweep fails it for review); the others are settled or back in line."""
+    sent = []
+
+    def breaks(**message):
+        if len(sent) == 1:
+            raise RuntimeError("unforeseen")
+        sent.append(message["text"])
+
+    monkeypatch.setattr(services, "send_sms", breaks)
+    _queued(3)
+    with pytest.raises(RuntimeError):
+        services.notices_flush()
+    rows = list(Notice.objects.order_by("key").values_list("status", "attempts"))
+    assert rows == [("sent", 1), ("sending", 1), ("pending", 0)]
+    monkeypatch.undo()
+    assert services.notices_flush() == 1  # the third; the second is never sent again
+    assert sent == ["نسخه 0 ثبت شد"]
+    assert [m["text"] for m in outbox.messages()] == ["نسخه 2 ثبت شد"]
+
+
+def test_a_flush_takes_every_due_notice_in_batches_and_skips_the_opted_out(
+        demo, outbox, monkeypatch, django_assert_max_num_queries):
+    from notices.models import Preference
+
+    monkeypatch.setattr(services, "BATCH", 4)
+    patient = _queued(9)
+    with django_assert_max_num_queries(3 * 4 + 2):  # three batches, take/people/choices/settle
+        assert services.notices_flush() == 9
+    assert Notice.objects.filter(status="sent").count() == 9
+    assert len(_to_patient(outbox)) == 9
+    Preference.objects.create(patient=patient, sms=False)
+    _queued(2, start=20)
+    assert services.notices_flush() == 2
+    assert Notice.objects.filter(status="skipped").count() == 2 and len(_to_patient(outbox)) == 9
 
 
 def test_one_event_is_one_notice_and_one_sms(demo, outbox):
@@ -135,8 +225,8 @@ def test_one_event_is_one_notice_and_one_sms(demo, outbox):
         services.notice_queue(event="registered", patient_id=patient.pk, key="rx:1:registered",
                               text="نسخه X ثبت شد")
     assert Notice.objects.count() == 1
-    services.notice_deliver("rx:1:registered")
-    services.notice_deliver("rx:1:registered")
+    services.notices_flush()
+    services.notices_flush()
     assert len(_to_patient(outbox)) == 1
 
 
@@ -151,7 +241,10 @@ def test_a_sending_left_by_a_dead_worker_is_failed_not_sent_twice(demo):
     services.notice_queue(event="registered", patient_id=patient.pk, key="rx:2:registered",
                           text="نسخه Y ثبت شد")
     Notice.objects.update(status="sending",
-                          created_at=timezone.now() - dt.timedelta(minutes=30))
+                          due_at=timezone.now() + dt.timedelta(minutes=1))
+    services.notices_sweep()
+    assert Notice.objects.get().status == "sending"  # its worker may still be at it
+    Notice.objects.update(due_at=timezone.now() - dt.timedelta(seconds=1))
     services.notices_sweep()
     assert Notice.objects.get().status == "failed"
 
@@ -209,26 +302,111 @@ def test_the_patient_turns_notices_off_on_their_page(page_as, demo):
     assert services.preference_of(patient) is True
 
 
-def test_a_delivery_is_four_statements_none_compiled(demo, outbox, monkeypatch,
-                                                    django_assert_num_queries):
-    """Take, read (with the people), the patient's choice, settle: prepared and compiled
-    once per process, whatever the number of notices."""
+def test_a_flush_is_four_statements_none_compiled(demo, outbox, monkeypatch,
+                                                  django_assert_num_queries):
+    """Take, read (with the people), their choices, settle: prepared and compiled once per
+    process and batch size, whatever the number of notices."""
     from django.db.models.sql.compiler import SQLCompiler
 
-    from accounts.models import Patient
-
-    patient = Patient.objects.get(national_code=DEMO["patient"][0])
-    for n in range(2):
-        services.notice_queue(event="registered", patient_id=patient.pk, key=f"rx:{n}:r",
-                              text="نسخه X ثبت شد")
-    services.notice_deliver("rx:0:r")  # compiled here, if not before
+    _queued(1)
+    services.notices_flush()  # compiled here, if not before
+    _queued(1, start=1)
     compiled = []
     original = SQLCompiler.as_sql
     monkeypatch.setattr(SQLCompiler, "as_sql",
                         lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
     with django_assert_num_queries(4):
-        services.notice_deliver("rx:1:r")
+        assert services.notices_flush() == 1
     assert compiled == []
     sent = Notice.objects.get(key="rx:1:r")
     assert (sent.status, sent.to, sent.attempts) == ("sent", DEMO["patient"][1], 1)
     assert sent.sent_at is not None and len(_to_patient(outbox)) == 2
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Hand-overs as with a real broker: what would have been published, counted."""
+    from notices.tasks import notices_flush_task
+
+    calls = []
+    conf = notices_flush_task.app.conf
+    eager, conf.task_always_eager = conf.task_always_eager, False
+    monkeypatch.setattr(notices_flush_task, "apply_async", lambda *a, **k: calls.append(1))
+    services._flag_clear()
+    yield calls
+    services._flag_clear()
+    conf.task_always_eager = eager
+
+
+def test_many_notices_wake_one_flush_until_it_starts(published, demo):
+    for _ in range(5):
+        services._hand_over()
+    assert published == [1]  # one flush is on its way: it takes all five
+    services.notices_flush()  # it starts: the flag goes first
+    services._hand_over()
+    assert published == [1, 1]  # committed after it started: another flush
+
+
+def test_without_the_flags_redis_every_notice_wakes_a_flush(published, demo, monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*a, **k):
+        raise RedisDown("redis down")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "delete", down)
+    services._hand_over()
+    services._hand_over()
+    assert published == [1, 1]
+    assert services.notices_flush() == 0  # a flush still runs without the flag
+
+
+def test_with_the_broker_down_the_flag_is_dropped_and_the_sweep_sends(published, demo,
+                                                                       outbox, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from notices.tasks import notices_flush_task
+
+    def down(*a, **k):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(notices_flush_task, "apply_async", down)
+    services._flag_clear()
+    _queued(1)
+    services._hand_over()
+    from django.core.cache import cache
+
+    assert cache.get(services.FLAG) is None  # the next notice tries the broker again
+    assert Notice.objects.get().status == "pending"
+    assert services.notices_sweep() == 1 and len(_to_patient(outbox)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_flushes_at_once_send_each_notice_once(outbox, monkeypatch):
+    """SKIP LOCKED: a second flush takes other notices, never the ones being sent."""
+    import time
+
+    from django.core.management import call_command
+
+    from tests.pharmacy.test_concurrency import run_together
+
+    call_command("seed_demo", verbosity=0)
+    monkeypatch.setattr(services, "BATCH", 5)
+    sent = []
+
+    def slow(**message):
+        time.sleep(0.01)  # both flushes are mid-batch together
+        sent.append(message["text"])
+
+    monkeypatch.setattr(services, "send_sms", slow)
+    monkeypatch.setattr(services, "_hand_over", lambda: None)  # no flush on commit here
+    _queued(40)
+    takes, take = [], services._take
+    monkeypatch.setattr(services, "_take", lambda now: takes.append(take(now)) or takes[-1])
+    counts = run_together(services.notices_flush, services.notices_flush)
+    assert sum(counts) == 40 and all(counts)  # both took a share
+    assert max(len(rows) for rows in takes) == 5  # never more than a batch at once
+    assert sorted(sent) == sorted(f"نسخه {n} ثبت شد" for n in range(40))
+    assert Notice.objects.filter(status="sent", attempts=1).count() == 40

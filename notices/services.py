@@ -145,7 +145,7 @@ def _take(now: dt.datetime) -> list[tuple]:
             f"RETURNING {pk}, {table}.{c['patient']}, {table}.{c['text']}, "
             f"{table}.{c['to']}, {table}.{c['attempts']}",
             [prep(now, db), BATCH, prep(now + ABANDONED, db)])
-        return cursor.fetchall()
+        return sorted(cursor.fetchall())  # RETURNING keeps no order: the events' own
 
 
 class _GatewayDown(Exception):

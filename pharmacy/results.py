@@ -7,13 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import Conflict, Invalid, NotFound
+from accounts.errors import Conflict, Invalid
 from accounts.identity import db_id, latin_digits
 from accounts.jalali import fa_digits
 from accounts.models import Membership
 from pharmacy.services import LineInput, check_fulfiller, perform_locked
 from prescriptions import patient_notices, results_spec
 from prescriptions.models import Kind, Prescription, PrescriptionItem
+from prescriptions.selectors import prescription_missing
 from prescriptions.services import whole_number
 
 FLAGS = {"low", "normal", "high"}
@@ -130,7 +131,7 @@ def result_record(*, membership: Membership, prescription: Prescription, item_id
     """Record a paraclinic result; the service counts as performed (and claimed) with it."""
     check_fulfiller(membership, prescription)
     if prescription.kind == Kind.DRUG:
-        raise NotFound(_("نسخه پیدا نشد."))
+        raise prescription_missing()
     pk = db_id(item_id)
     with transaction.atomic():
         locked = (Prescription.objects.select_for_update(of=("self",))

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import Conflict, Invalid, NotFound, RulesRejected
+from accounts.errors import Conflict, Invalid, RulesRejected
 from accounts.identity import db_id
 from accounts.jalali import fa_digits
 from accounts.models import Membership
@@ -42,7 +42,7 @@ from prescriptions.medications import (
     safety_check_log,
 )
 from prescriptions.models import Kind, Prescription, PrescriptionItem
-from prescriptions.selectors import CODE_STAND_IN, tracking_code_clean
+from prescriptions.selectors import CODE_STAND_IN, fulfilment_code, prescription_missing
 from prescriptions.services import whole_number
 
 MAX_LINES = 100
@@ -442,7 +442,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
 
 def check_fulfiller(membership: Membership, prescription: Prescription) -> None:
     if not membership.is_fulfilment or prescription.kind != membership.kind_served:
-        raise NotFound(_("نسخه پیدا نشد."))
+        raise prescription_missing()
 
 
 @dataclass(frozen=True)
@@ -473,14 +473,12 @@ def dispense_by_code(*, membership: Membership, tracking_code: object, lines: ob
     """The API's dispense: the prescription of the counter's kind by its tracking code, read
     once, under its lock. Another kind's, or none, is 404 as `prescription_to_fulfil` says;
     a cancelled, expired or finished one is 409 as in `dispense_record`."""
-    code = tracking_code_clean(tracking_code)
-    if not membership.is_fulfilment or not code:
-        raise NotFound(_("نسخه پیدا نشد."))
+    code = fulfilment_code(viewer=membership, tracking_code=tracking_code)
 
     def locate() -> Prescription:
         found = _locked_by_code(membership.kind_served, code)
         if not found:
-            raise NotFound(_("نسخه پیدا نشد."))
+            raise prescription_missing()
         return found[0]
 
     return _dispense(membership, locate, lines=lines, key="", started_at=started_at,
@@ -542,8 +540,9 @@ def _dispense_once(*, membership: Membership, locate, lines: object, key: str,
             raise
         # Lost a race the checks above could not see: a pack code taken at the same
         # moment, or the database's own guard against over-dispensing.
-        taken = [u.uid for u in cleaned if u.uid and DispenseLine.objects.filter(
-            uid=u.uid).exists()]
+        sent = [u.uid for u in cleaned if u.uid]
+        used = {line.uid for line in _lines_of_packs(sent)} if sent else set()
+        taken = [uid for uid in sent if uid in used]
         if taken:
             _flag_reuse(membership=membership, prescription=locked, uids=taken)
             raise Conflict(_("کد اصالت پیش‌تر استفاده شده است."), code="pack_code_reused",

@@ -67,14 +67,28 @@ def open_for_fulfilment(membership: Membership) -> QuerySet[Prescription]:
                                        valid_until__gte=timezone.localdate())
 
 
+def prescription_missing() -> NotFound:
+    """The one answer to a prescription not there or not the asker's to see: the same 404
+    either way, so a code's existence is not told to who may not see it."""
+    return NotFound(_("نسخه پیدا نشد."))
+
+
+def fulfilment_code(*, viewer: Membership, tracking_code: object) -> str:
+    """The cleaned tracking code a fulfilment counter looks for; anyone else, or no code,
+    is 404 (`prescription_missing`)."""
+    code = tracking_code_clean(tracking_code)
+    if not viewer.is_fulfilment or not code:
+        raise prescription_missing()
+    return code
+
+
 def prescription_to_fulfil(*, viewer: Membership, tracking_code: str) -> Prescription:
     """A prescription of the counter's kind by its tracking code, whatever its status, so
     that dispensing a cancelled, expired or finished one is answered 409, not 404."""
-    code = tracking_code_clean(tracking_code)
-    prescription = (_of_kind.first(viewer.kind_served, code) if viewer.is_fulfilment and code
-                    else None)
+    code = fulfilment_code(viewer=viewer, tracking_code=tracking_code)
+    prescription = _of_kind.first(viewer.kind_served, code)
     if prescription is None:
-        raise NotFound(_("نسخه پیدا نشد."))
+        raise prescription_missing()
     return prescription
 
 
@@ -91,7 +105,7 @@ def prescription_get(*, viewer: Membership, tracking_code: str) -> Prescription:
     else:
         prescription = prescriptions_visible_to(viewer).filter(tracking_code=code).first()
     if prescription is None:
-        raise NotFound(_("نسخه پیدا نشد."))
+        raise prescription_missing()
     return prescription
 
 

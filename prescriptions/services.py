@@ -3,13 +3,15 @@ complete visits and ask for history consent. Each is one transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from prescriptions.models import (
     PrescriptionVersion,
     Visit,
 )
+from prescriptions.selectors import prescription_missing
 
 MAX_ITEMS = 20
 MAX_QUANTITY = 10_000
@@ -346,20 +349,40 @@ def note_clean(note: object) -> str:
 
 
 def _evaluate(*, visit: Visit, doctor: Membership, items: list[ItemInput], day: dt.date,
-              kind: str, editing: int | None = None, preview: bool = False
-              ) -> rules.Evaluation:
+              kind: str, editing: int | None = None, preview: bool = False,
+              log_read: list | None = None) -> rules.Evaluation:
     """Both engines over the new items; drugs also against the patient's current medicines
-    from every prescriber (no consent needed: a safety check, logged as such)."""
+    from every prescriber (no consent needed: a safety check, logged as such). A writer
+    passes `log_read` and gets the log's write in it, to make with its own (`_read_logged`)."""
     profile = (medication_profile(visit.patient, day=day, exclude_prescription_id=editing,
                                   known={i.item.pk: i.item for i in items})
                if kind == Kind.DRUG else [])
-    safety_check_log(membership=doctor, patient=visit.patient, profile=profile, dedupe=preview)
+    log = functools.partial(safety_check_log, membership=doctor, patient=visit.patient,
+                            profile=profile, dedupe=preview)
+    if log_read is None:
+        log()
+    else:
+        log_read.append(log)
     return rules.evaluate(
         patient=visit.patient, doctor=doctor,
         lines=[rules.Line(i.item, i.quantity) for i in items],
         scheme_id=visit.scheme_id, patient_share_percent=visit.patient_share_percent, day=day,
         profile=profile, supplementary_percent=visit.supplementary_percent,
     )
+
+
+@contextlib.contextmanager
+def _read_logged(log_read: list):
+    """The safety check's log row is written inside the write's transaction (one commit,
+    not two, per prescription); if the block fails or is refused (warnings to confirm),
+    the row is written on its own after the rollback: every read lands in the log."""
+    try:
+        yield
+    except BaseException:
+        for log in log_read:
+            with contextlib.suppress(DatabaseError):  # the database itself is what failed
+                log()
+        raise
 
 
 def prescription_preview(*, doctor: Membership, visit: Visit, kind: object,
@@ -459,13 +482,27 @@ def prescription_create(
     signed = _signature_fields(doctor, signature, visit_id=visit.pk, kind=kind,
                                raw_items=items, cleaned=cleaned, note=note, note_sent=note_sent)
     today = timezone.localdate()
-    evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today, kind=kind)
-    _approve(evaluation, bool(override_warnings))
+    log_read: list = []
+    evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned, day=today, kind=kind,
+                           log_read=log_read)
+    with _read_logged(log_read):
+        _approve(evaluation, bool(override_warnings))
+        prescription, written = _register(visit, doctor, kind, note, cleaned, evaluation,
+                                          override_warnings, signed, today, log_read)
+    return _as_read(prescription, written, visit, doctor)
+
+
+def _register(visit: Visit, doctor: Membership, kind: str, note: str,
+              cleaned: list[ItemInput], evaluation: rules.Evaluation, override_warnings: bool,
+              signed: dict, today: dt.date, log_read: list
+              ) -> tuple[Prescription, list[PrescriptionItem]]:
     # One transaction, no savepoint: a tracking code that clashes (one in 2^50) rolls the
     # whole write back and it is drawn again.
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                for log in log_read:
+                    log()
                 prescription = Prescription(
                     tracking_code=new_tracking_code(), visit=visit, patient=visit.patient,
                     doctor=doctor, facility_id=visit.facility_id, kind=kind, note=note,
@@ -484,13 +521,11 @@ def prescription_create(
                 if visit.status == Visit.Status.WAITING:
                     visit_start(visit=visit)
                 patient_notices.registered(prescription)
-            break
+            return prescription, written
         except IntegrityError as exc:
             if "tracking_code" not in str(exc):
                 raise
-    else:
-        raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
-    return _as_read(prescription, written, visit, doctor)
+    raise Conflict(_("صدور کد رهگیری ممکن نشد؛ دوباره تلاش کنید."))
 
 
 def _as_read(prescription: Prescription, items: list[PrescriptionItem], visit: Visit,
@@ -554,7 +589,7 @@ def _signature_fields(doctor: Membership, signature: object, *, visit_id: int, k
 def _lock_own(doctor: Membership, prescription: Prescription) -> Prescription:
     locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
     if locked.doctor.user_id != doctor.user_id:
-        raise NotFound(_("نسخه پیدا نشد."))
+        raise prescription_missing()
     if locked.status == Prescription.Status.CANCELLED:
         raise Conflict(_("این نسخه ابطال شده است."), code="cancelled")
     if locked.status != Prescription.Status.ACTIVE or locked.items.filter(
@@ -587,7 +622,8 @@ def prescription_update(
     signed = _signature_fields(doctor, signature, visit_id=prescription.visit_id,
                                kind=prescription.kind, raw_items=items, cleaned=cleaned,
                                note=new_note, note_sent=note)
-    with transaction.atomic():
+    log_read: list = []
+    with _read_logged(log_read), transaction.atomic():
         locked = _lock_own(doctor, prescription)
         if expected_versions is not None and locked.version not in expected_versions:
             raise PreconditionFailed(
@@ -597,7 +633,10 @@ def prescription_update(
                 version=locked.version)
         visit = Visit.objects.select_related("patient").get(pk=locked.visit_id)
         evaluation = _evaluate(visit=visit, doctor=doctor, items=cleaned,
-                               day=timezone.localdate(), kind=locked.kind, editing=locked.pk)
+                               day=timezone.localdate(), kind=locked.kind, editing=locked.pk,
+                               log_read=log_read)
+        for log in log_read:
+            log()
         _approve(evaluation, bool(override_warnings))
         locked.items.all().delete()
         _write_items(locked, cleaned, evaluation)

@@ -184,6 +184,50 @@ def test_the_safety_check_is_logged_as_such(warfarin, karimi, karimi_visit):
     assert entry.patient.national_code == DEMO["patient"][0]
 
 
+def _safety_logs():
+    return AccessLog.objects.filter(action=AccessLog.Action.SAFETY_CHECK).count()
+
+
+def test_the_safety_check_is_logged_with_the_prescription_in_one_transaction(
+        warfarin, karimi, karimi_visit, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    visit = karimi_visit()
+    with CaptureQueriesContext(connection) as statements:
+        assert write(karimi, visit, [drug("ASA-80-TAB", 30)],
+                     override_warnings=True).status_code == 201
+    sql = [q["sql"] for q in statements.captured_queries]
+    begin = next(i for i, q in enumerate(sql) if q.startswith(("BEGIN", "SAVEPOINT")))
+    logged = next(i for i, q in enumerate(sql) if "accounts_accesslog" in q
+                  and q.startswith("INSERT"))
+    assert logged > begin  # inside the write's transaction, not a commit of its own
+    assert _safety_logs() == 1
+
+
+def test_a_refused_prescription_still_logs_the_safety_check(warfarin, karimi, karimi_visit):
+    """Warnings not confirmed or a reject (both 422): the medicines were read and shown."""
+    visit = karimi_visit()
+    assert write(karimi, visit, [drug("ASA-80-TAB", 30)]).status_code == 422
+    assert _safety_logs() == 1
+    assert write(karimi, visit, [drug("IBU-400-TAB", 20)],
+                 override_warnings=True).status_code == 422
+    assert _safety_logs() == 2
+    assert not Prescription.objects.filter(doctor__user__national_code=DEMO["cardiologist"][0])
+
+
+def test_a_refused_edit_still_logs_the_safety_check(warfarin, karimi, karimi_visit):
+    visit = karimi_visit()
+    written = write(karimi, visit, [drug("PARA-500-TAB", 10)], override_warnings=True).json()
+    before = _safety_logs()
+    response = karimi.patch(f"/api/v1/prescriptions/{written['tracking_code']}",
+                            {"items": [drug("IBU-400-TAB", 20)], "override_warnings": True},
+                            format="json")
+    assert response.status_code == 422
+    assert _safety_logs() == before + 1  # not rolled back with the refused edit
+    assert Prescription.objects.get(tracking_code=written["tracking_code"]).version == 1
+
+
 def test_the_full_panel_needs_consent_and_names_prescribers(warfarin, karimi, karimi_visit,
                                                             outbox):
     visit = karimi_visit()

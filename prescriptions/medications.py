@@ -62,9 +62,11 @@ class Medication:
                 "مصرف دارد")
 
     def related(self) -> dict:
-        """What a rule result may say about it: the drug and when, nothing more."""
-        return {"code": self.item.code, "name": self.item.name, "source": self.source,
-                "date": self.on.isoformat()}
+        """What a rule result may say about it: the drug and when, nothing more. Keys in
+        the order PostgreSQL's jsonb keeps them (shorter first, then by name), so the
+        answer to a write and a later read of it are the same JSON text."""
+        return {"code": self.item.code, "date": self.on.isoformat(), "name": self.item.name,
+                "source": self.source}
 
 
 # (alias, model, field): the columns of a profile row, in the SELECT's order

@@ -285,3 +285,18 @@ def test_a_profile_of_hundreds_of_medicines_costs_no_more_queries(
                                         covered=False)
     with django_assert_max_num_queries(few):  # a drug outside any generic group, like PARA
         assert write(karimi, visit, [drug("ASA-80-TAB", 10)]).status_code == 201
+
+
+def test_the_answer_to_a_write_and_a_read_of_it_are_the_same_json(warfarin, karimi,
+                                                                   karimi_visit):
+    """Key order too: `related` is kept as jsonb orders it, so clients that compare or
+    hash the text see one prescription, not two."""
+    import json
+
+    written = write(karimi, karimi_visit(), [drug("ASA-80-TAB", 30)], override_warnings=True)
+    assert written.status_code == 201
+    read = karimi.get(f"/api/v1/prescriptions/{written.json()['tracking_code']}")
+    results = written.json()["rule_results"]
+    assert any("related" in r for r in results)
+    assert json.dumps(results, ensure_ascii=False) == json.dumps(
+        read.json()["rule_results"], ensure_ascii=False)

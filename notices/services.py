@@ -184,8 +184,9 @@ def _deliver(taken, people, opted_out, now, outcomes: list[tuple]) -> None:
     one being sent is always `taken[len(outcomes)]`); stops at the first gateway failure
     (_GatewayDown), that notice settled for its retry."""
     for pk, patient_id, text, to, attempts in taken:
-        patient = people[patient_id]
-        number = "" if _holder(patient).pk in opted_out else recipient(patient)
+        patient = people.get(patient_id)  # none: removed since (its notices go with it)
+        number = ("" if patient is None or _holder(patient).pk in opted_out
+                  else recipient(patient))
         if not number:
             outcomes.append((pk, Notice.Status.SKIPPED, to, None, now, attempts))
             continue

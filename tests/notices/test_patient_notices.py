@@ -157,20 +157,26 @@ def test_retries_wait_longer_each_time_then_the_notice_fails(demo, outbox, monke
     assert services.notices_flush() == 0 and outbox.messages() == []
 
 
+def _failing_after(monkeypatch, count: int, error: Exception) -> list[str]:
+    """The gateway sends `count` messages (their texts listed), then raises `error`."""
+    sent: list[str] = []
+
+    def send(**message):
+        if len(sent) == count:
+            raise error
+        sent.append(message["text"])
+
+    monkeypatch.setattr(services, "send_sms", send)
+    return sent
+
+
 def test_a_gateway_failure_stops_the_round_and_counts_only_the_one_tried(demo, outbox,
                                                                          monkeypatch):
     import datetime as dt
 
     from django.utils import timezone
 
-    sent = []
-
-    def flaky(**message):
-        if len(sent) == 2:
-            raise SMSError("gateway down")
-        sent.append(message["text"])
-
-    monkeypatch.setattr(services, "send_sms", flaky)
+    _failing_after(monkeypatch, 2, SMSError("gateway down"))
     _queued(5)
     assert services.notices_flush() == 5
     rows = list(Notice.objects.order_by("key").values_list("status", "attempts"))
@@ -182,14 +188,7 @@ def test_a_gateway_failure_stops_the_round_and_counts_only_the_one_tried(demo, o
 def test_an_unforeseen_error_mid_send_sends_nothing_twice(demo, outbox, monkeypatch):
     """The notice being sent when something unforeseen broke may have gone out: it stays
     sending (the sweep fails it for review); the others are settled or back in line."""
-    sent = []
-
-    def breaks(**message):
-        if len(sent) == 1:
-            raise RuntimeError("unforeseen")
-        sent.append(message["text"])
-
-    monkeypatch.setattr(services, "send_sms", breaks)
+    sent = _failing_after(monkeypatch, 1, RuntimeError("unforeseen"))
     _queued(3)
     with pytest.raises(RuntimeError):
         services.notices_flush()

@@ -13,8 +13,8 @@ from accounts.jalali import fa_digits
 from accounts.models import Membership
 from pharmacy.services import LineInput, check_fulfiller, perform_locked
 from prescriptions import patient_notices, results_spec
+from prescriptions.errors import prescription_missing
 from prescriptions.models import Kind, Prescription, PrescriptionItem
-from prescriptions.selectors import prescription_missing
 from prescriptions.services import whole_number
 
 FLAGS = {"low", "normal", "high"}

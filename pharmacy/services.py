@@ -35,6 +35,7 @@ from config.sql import (
 from pharmacy import packs
 from pharmacy.models import Dispense, DispenseLine, PackCodeReuse
 from prescriptions import catalog, money, patient_notices, rules
+from prescriptions.errors import prescription_missing
 from prescriptions.medications import (
     Medication,
     medication_profile,
@@ -42,7 +43,7 @@ from prescriptions.medications import (
     safety_check_log,
 )
 from prescriptions.models import Kind, Prescription, PrescriptionItem
-from prescriptions.selectors import CODE_STAND_IN, fulfilment_code, prescription_missing
+from prescriptions.selectors import CODE_STAND_IN, fulfilment_code
 from prescriptions.services import whole_number
 
 MAX_LINES = 100

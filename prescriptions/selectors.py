@@ -12,6 +12,7 @@ from accounts.identity import db_id, latin_digits
 from accounts.models import Membership, Patient, Role
 from config.sql import CompiledRead
 from prescriptions import counter_read
+from prescriptions.errors import prescription_missing
 from prescriptions.medications import Medication, medication_profile
 from prescriptions.models import CatalogItem, Prescription, PrescriptionItem, Visit
 
@@ -65,12 +66,6 @@ def open_for_fulfilment(membership: Membership) -> QuerySet[Prescription]:
     return prescriptions_base().filter(kind=membership.kind_served,
                                        status__in=Prescription.OPEN_STATUSES,
                                        valid_until__gte=timezone.localdate())
-
-
-def prescription_missing() -> NotFound:
-    """The one answer to a prescription not there or not the asker's to see: the same 404
-    either way, so a code's existence is not told to who may not see it."""
-    return NotFound(_("نسخه پیدا نشد."))
 
 
 def fulfilment_code(*, viewer: Membership, tracking_code: object) -> str:

@@ -36,6 +36,7 @@ from claims.eligibility import basic_covers, coverage_data, new_hid
 from config.sql import CompiledInRead, execute, hold_prefetched, insert_rows, quoted
 from prescriptions import money, patient_notices, referrals, rules
 from prescriptions.dosage import UNIT_FOR_FORM, Dose, dose_clean
+from prescriptions.errors import prescription_missing
 from prescriptions.medications import medication_profile, safety_check_log
 from prescriptions.models import (
     CatalogItem,
@@ -46,7 +47,6 @@ from prescriptions.models import (
     PrescriptionVersion,
     Visit,
 )
-from prescriptions.selectors import prescription_missing
 
 MAX_ITEMS = 20
 MAX_QUANTITY = 10_000

@@ -527,7 +527,7 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
         _purge(env)
-    workers = int(os.environ.get("GUNICORN_WORKERS") or (os.cpu_count() or 1) * 2 + 1)
+    workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
     report(results, memory=memory, patients=args.patients, workers=workers, data=data)
     if args.ratios:
         table(results, json.loads(Path(args.ratios).read_text()))

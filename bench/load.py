@@ -362,8 +362,9 @@ def _drain(broker_url: str, timeout: float = 180) -> None:
 
 class CpuMeter:
     """CPU seconds spent by gunicorn (master and workers), the Celery worker, PostgreSQL
-    (the run's backends and writers) and this generator, between two readings; a phase's
-    reading ends once the worker has drained what the phase queued."""
+    (the run's backends and writers), Redis (cache, throttles and broker: the whole server,
+    so nothing else should use it during a run) and this generator, between two readings;
+    a phase's reading ends once the worker has drained what the phase queued."""
 
     def __init__(self, master_pid: int, worker_pid: int, broker_url: str,
                  database: str) -> None:
@@ -394,6 +395,9 @@ class CpuMeter:
                 "worker": _cpu_seconds([self.worker_pid]),
                 "database": {pid: _cpu_seconds([pid], children=False)
                              for pid in self._postgres()},
+                "redis": _cpu_seconds(subprocess.run(
+                    ["pgrep", "-x", "redis-server"], capture_output=True,
+                    text=True).stdout.split(), children=False),
                 "generator": own.user + own.system}
 
     def around(self, run) -> dict:
@@ -420,11 +424,13 @@ def peak_estimate(results: list[dict], data: dict) -> dict:
     worker = sum(rate * per_kind[k]["worker_cpu_ms"] / 1000 for k, rate in NATIONAL_PEAK.items())
     database = sum(rate * per_kind[k]["database_cpu_ms"] / 1000
                    for k, rate in NATIONAL_PEAK.items())
+    cache = sum(rate * per_kind[k]["redis_cpu_ms"] / 1000 for k, rate in NATIONAL_PEAK.items())
     per_million = data["database_bytes"] / max(1, data["prescriptions"]) * 1_000_000
     return {"web_cores": round(web, 1), "worker_cores": round(worker, 1),
-            "database_cores": round(database, 1),
+            "database_cores": round(database, 1), "redis_cores": round(cache, 1),
             "web_processes": int(web * 2 + 1 + 0.999),  # sync workers: two per core, plus one
-            "machines_2_core": int((web + worker + database) / (os.cpu_count() or 2) + 0.999),
+            "machines_2_core": int((web + worker + database + cache) / (os.cpu_count() or 2)
+                                   + 0.999),
             "bytes_per_million_prescriptions": int(per_million)}
 
 
@@ -545,7 +551,7 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
              "prescriptions written during the run are dispensed during it. RSS of the web "
              f"processes after the run: {memory} MB.", "",
              "| path | req/s | p50 ms | p95 ms | p99 ms | errors | queries (mean/max) "
-             "| CPU ms per request (web/worker/db/generator) | target |",
+             "| CPU ms per request (web/worker/db/redis/generator) | target |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         kind = row["path"].split()[0]
@@ -556,17 +562,19 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
                      f"{row['p99_ms']} | {row['errors']} {row['error_statuses'] or ''} | "
                      f"{row['queries_mean']}/"
                      f"{row['queries_max']} | {row['web_cpu_ms']}/{row['worker_cpu_ms']}/"
-                     f"{row['database_cpu_ms']}/{row['generator_cpu_ms']} | {goal} |")
+                     f"{row['database_cpu_ms']}/{row['redis_cpu_ms']}/"
+                     f"{row['generator_cpu_ms']} | {goal} |")
     lines += ["", "## What the national peak takes (110 creates + 170 lookups + 110 dispenses "
               "a second)", "",
               "Measured here and scaled: the CPU each closed-loop request cost gunicorn and "
-              "PostgreSQL on this machine, times the peak's rates.", "",
+              "PostgreSQL (and the worker and Redis) on this machine, times the peak's rates.", "",
               f"- web: {estimate['web_cores']} cores of this machine, i.e. about "
               f"{estimate['web_processes']} sync gunicorn workers (two per core, plus one), "
               "spread over as many machines as needed (web processes share nothing local);",
               f"- worker (patients' notices): {estimate['worker_cores']} cores;",
               f"- database: {estimate['database_cores']} cores on the primary for the writes "
               "and locks, less with lookups sent to replicas (DATABASE_REPLICA_URLS);",
+              f"- Redis (cache, throttles, broker): {estimate['redis_cores']} cores;",
               f"- in all, {estimate['machines_2_core']} machines like this one "
               f"({os.cpu_count()} cores), the generator not counted;",
               f"- storage: {estimate['bytes_per_million_prescriptions'] / 2**30:.2f} GiB per "

@@ -359,7 +359,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
                 name=items[item_id].name, n=fa_digits(items[item_id].remaining)),
                 code="over_dispense")
     uids = [line.uid for line in lines if line.uid]
-    reused = [line.uid for line in _lines_of_packs(uids)] if uids else []
+    reused = [line.uid for line in _lines_of_packs(uids)]  # none sent: no query
     if reused:
         raise _PackReused(reused)
     priced = quote(prescription=locked, quantities=dict(wanted), day=today,
@@ -542,7 +542,7 @@ def _dispense_once(*, membership: Membership, locate, lines: object, key: str,
         # Lost a race the checks above could not see: a pack code taken at the same
         # moment, or the database's own guard against over-dispensing.
         sent = [u.uid for u in cleaned if u.uid]
-        used = {line.uid for line in _lines_of_packs(sent)} if sent else set()
+        used = {line.uid for line in _lines_of_packs(sent)}  # none sent: no query
         taken = [uid for uid in sent if uid in used]
         if taken:
             _flag_reuse(membership=membership, prescription=locked, uids=taken)

@@ -343,6 +343,33 @@ def _cpu_seconds(pids, children: bool = True) -> float:
     return total / tick
 
 
+def _machine_seconds() -> tuple[float, float, float]:
+    """The whole machine's busy CPU seconds (user, nice, system, irq, softirq: every core,
+    every process, the kernel's network stack included), of them the interrupts' (irq and
+    softirq: loopback packets are delivered there, and no process is charged with them),
+    and the seconds the hypervisor stole from this VM, from /proc/stat's first line."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return ((user + nice + system + irq + softirq) / tick, (irq + softirq) / tick,
+            steal / tick)
+
+
+def _every_process() -> dict[int, tuple[str, float]]:
+    """Each process's name and own CPU seconds (kernel threads included), to name what the
+    metered parts leave out."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        fields = tail.split()
+        found[int(stat.parent.name)] = (head.split("(", 1)[1],
+                                        (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
 def _drain(broker_url: str, timeout: float = 180) -> None:
     """Wait until the worker has taken every task of the run's queues (and a moment for the
     last one), so a phase's background work is counted in that phase, not the next."""
@@ -376,22 +403,35 @@ class CpuMeter:
         the shared writers (WAL, checkpoints). Autovacuum is left out (after a COPY of a
         million rows it works through the tables for minutes, whichever run is on) and so
         are other databases' backends (a test suite on the same cluster)."""
+        return [pid for pid, command in self._cluster()
+                if b"autovacuum" not in command and not (
+                    command.startswith(b"postgres: ")
+                    and (b"(" in command or b" [local] " in command)  # TCP or socket client
+                    and self.database not in command)]
+
+    def _autovacuum(self) -> list[int]:
+        return [pid for pid, command in self._cluster() if b"autovacuum worker" in command]
+
+    @staticmethod
+    def _cluster() -> list[tuple[int, bytes]]:
         found = []
         for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True,
                                   text=True).stdout.split():
             try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                found.append((int(pid), Path(f"/proc/{pid}/cmdline").read_bytes().replace(
+                    b"\0", b" ")))
             except FileNotFoundError:
                 continue
-            backend = command.startswith(b"postgres: ") and b"(" in command
-            if b"autovacuum" in command or (backend and self.database not in command):
-                continue
-            found.append(int(pid))
         return found
 
     def read(self) -> dict:
         own = os.times()
-        return {"web": _cpu_seconds(_children(self.master_pid)),
+        machine, interrupts, steal = _machine_seconds()
+        return {"machine": machine, "interrupts": interrupts, "steal": steal,
+                "processes": _every_process(),
+                "autovacuum": {pid: _cpu_seconds([pid], children=False)
+                               for pid in self._autovacuum()},
+                "web": _cpu_seconds(_children(self.master_pid)),
                 "worker": _cpu_seconds([self.worker_pid]),
                 "database": {pid: _cpu_seconds([pid], children=False)
                              for pid in self._postgres()},
@@ -405,14 +445,38 @@ class CpuMeter:
         result = run()
         _drain(self.broker_url)
         after = self.read()
+        metered = (set(_children(self.master_pid)) | {self.worker_pid, os.getpid()}
+                   | set(after["database"]) | set(after["autovacuum"])
+                   | {int(pid) for pid in subprocess.run(["pgrep", "-x", "redis-server"],
+                                                         capture_output=True,
+                                                         text=True).stdout.split()})
+        others: dict[str, float] = {}
+        for pid, (name, seconds) in after.pop("processes").items():
+            if pid not in metered:
+                # kernel threads per core (ksoftirqd/0, kworker/1:2-events) named as one
+                name = name.split("/")[0]
+                others[name] = others.get(name, 0) + seconds - before["processes"].get(
+                    pid, (name, seconds))[1]
+        before.pop("processes")
         # PostgreSQL per process: a backend that began during the run counts whole, one
         # that ended during it (none while gunicorn keeps its workers) counts nothing more
-        after["database"] = sum(seconds - before["database"].get(pid, 0)
-                                for pid, seconds in after["database"].items())
-        before["database"] = 0
+        # (autovacuum workers come and go: one that ended during the run is not counted)
+        for part in ("database", "autovacuum"):
+            after[part] = sum(seconds - before[part].get(pid, 0)
+                              for pid, seconds in after[part].items())
+            before[part] = 0
         requests_ = max(1, result["requests"])
         for part in before:
             result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / requests_, 2)
+        # what the machine was busy with beyond the metered processes: the kernel's
+        # loopback and scheduling work, autovacuum, anything else on the box
+        result["unmetered_cpu_ms"] = round(result["machine_cpu_ms"] - sum(
+            result[f"{part}_cpu_ms"] for part in ("web", "worker", "database", "redis",
+                                                  "generator")), 2)
+        # the biggest of it by process name (a process that ended during the run is missed)
+        result["unmetered_by_process_ms"] = {
+            name: round(seconds * 1000 / requests_, 2) for name, seconds in sorted(
+                others.items(), key=lambda kv: -kv[1])[:5] if seconds > 0}
         return result
 
 
@@ -425,12 +489,17 @@ def peak_estimate(results: list[dict], data: dict) -> dict:
     database = sum(rate * per_kind[k]["database_cpu_ms"] / 1000
                    for k, rate in NATIONAL_PEAK.items())
     cache = sum(rate * per_kind[k]["redis_cpu_ms"] / 1000 for k, rate in NATIONAL_PEAK.items())
+    # the machine's whole busy time but the generator's: the parts plus what no process of
+    # theirs is charged with (the kernel's loopback traffic between them, mostly)
+    busy = sum(rate * (per_kind[k]["machine_cpu_ms"] - per_kind[k]["generator_cpu_ms"]) / 1000
+               for k, rate in NATIONAL_PEAK.items())
     per_million = data["database_bytes"] / max(1, data["prescriptions"]) * 1_000_000
     return {"web_cores": round(web, 1), "worker_cores": round(worker, 1),
             "database_cores": round(database, 1), "redis_cores": round(cache, 1),
             "web_processes": int(web * 2 + 1 + 0.999),  # sync workers: two per core, plus one
-            "machines_2_core": int((web + worker + database + cache) / (os.cpu_count() or 2)
-                                   + 0.999),
+            "unmetered_cores": round(busy - web - worker - database - cache, 1),
+            "machines_2_core": int(max(busy, web + worker + database + cache)
+                                   / (os.cpu_count() or 2) + 0.999),
             "bytes_per_million_prescriptions": int(per_million)}
 
 
@@ -551,8 +620,10 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
              "prescriptions written during the run are dispensed during it. RSS of the web "
              f"processes after the run: {memory} MB.", "",
              "| path | req/s | p50 ms | p95 ms | p99 ms | errors | queries (mean/max) "
-             "| CPU ms per request (web/worker/db/redis/generator) | target |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| CPU ms per request (web/worker/db/redis/generator) "
+             "| machine busy / of it unmetered (interrupts) / stolen, ms per request "
+             "| target |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         kind = row["path"].split()[0]
         target = TARGETS.get(kind)
@@ -563,7 +634,13 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
                      f"{row['queries_mean']}/"
                      f"{row['queries_max']} | {row['web_cpu_ms']}/{row['worker_cpu_ms']}/"
                      f"{row['database_cpu_ms']}/{row['redis_cpu_ms']}/"
-                     f"{row['generator_cpu_ms']} | {goal} |")
+                     f"{row['generator_cpu_ms']} | {row['machine_cpu_ms']} / "
+                     f"{row['unmetered_cpu_ms']} ({row['interrupts_cpu_ms']}) / "
+                     f"{row['steal_cpu_ms']} | {goal} |")
+    lines += ["", "Unmetered CPU, the biggest by process name (ms per request): " + "; ".join(
+        f"{row['path'].split()[0]}: " + (", ".join(
+            f"{name} {ms}" for name, ms in row["unmetered_by_process_ms"].items()) or "none")
+        for row in results) + "."]
     lines += ["", "## What the national peak takes (110 creates + 170 lookups + 110 dispenses "
               "a second)", "",
               "Measured here and scaled: the CPU each closed-loop request cost gunicorn and "
@@ -575,6 +652,8 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
               f"- database: {estimate['database_cores']} cores on the primary for the writes "
               "and locks, less with lookups sent to replicas (DATABASE_REPLICA_URLS);",
               f"- Redis (cache, throttles, broker): {estimate['redis_cores']} cores;",
+              f"- the kernel and whatever else no metered process is charged with: "
+              f"{estimate['unmetered_cores']} cores;",
               f"- in all, {estimate['machines_2_core']} machines like this one "
               f"({os.cpu_count()} cores), the generator not counted;",
               f"- storage: {estimate['bytes_per_million_prescriptions'] / 2**30:.2f} GiB per "

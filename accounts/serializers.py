@@ -25,18 +25,20 @@ def membership_data(membership: Membership | None) -> dict | None:
 
 
 class FieldsBuiltOnce:
-    """For output serializers on hot paths: DRF builds a serializer's fields again for
-    every instance it makes (a ModelSerializer reads its model's metadata and translates
-    every label each time), which was about 40% of serialising a counter lookup. Here they
-    are built once per class and process, on a prototype without context, and shared: the
-    fields keep no state between calls, and the nested serializers among them keep their
-    own fields the same way. A serializer under a context (its methods may read it) builds
-    its own, as DRF does; the classes that use this read none.
-    `tests/test_serializer_fields.py` proves the answers are equal."""
+    """For serializers on hot paths: DRF builds a serializer's fields again for every
+    instance it makes (deep copies of every declared field, nested serializers' too; a
+    ModelSerializer reads its model's metadata and translates every label each time),
+    which was about 40% of serialising a counter lookup and most of checking a
+    prescription's body. Here they are built once per class and process, on a prototype
+    without context, and shared: the fields keep no state between calls (validation keeps
+    its values and errors in locals), and the nested serializers among them keep their own
+    fields the same way. A serializer under a context (its methods may read it) or
+    validating a partial update (its fields read `root.partial`) builds its own, as DRF
+    does. `tests/test_serializer_fields.py` proves the answers and the errors equal."""
 
     @cached_property
     def fields(self):
-        if self.context:
+        if self.context or getattr(self.root, "partial", False):
             return super().fields
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")

@@ -370,6 +370,18 @@ def _every_process() -> dict[int, tuple[str, float]]:
     return found
 
 
+def cpu_probe() -> float:
+    """Milliseconds of CPU a fixed pure-Python loop takes (best of three): this VM's speed
+    drifts by a third from hour to hour, and runs compare only beside it."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def _drain(broker_url: str, timeout: float = 180) -> None:
     """Wait until the worker has taken every task of the run's queues (and a moment for the
     last one), so a phase's background work is counted in that phase, not the next."""
@@ -590,11 +602,13 @@ def main() -> None:
         counter = Counter(base, tokens, codes, visits)
         meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"],
                          load_url.rsplit("/", 1)[1])
+        probe_before = cpu_probe()
         results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
                    for kind in ("create", "lookup", "dispense")]
         results.append(meter.around(lambda: open_loop(
             counter, {k: rate / 2 for k, rate in NATIONAL_PEAK.items()}, args.mixed_seconds)))
         memory = rss_mb(web.pid)
+        data = {**data, "cpu_probe_ms": [probe_before, cpu_probe()]}
         for failure, body in counter.failures.items():
             print(f"first {failure}: {body}")
     finally:
@@ -618,7 +632,9 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
              f"loaded by COPY in {data['seconds']} s, database "
              f"{data['database_bytes'] / 2**30:.2f} GiB; {patients} of the patients admitted, "
              "prescriptions written during the run are dispensed during it. RSS of the web "
-             f"processes after the run: {memory} MB.", "",
+             f"processes after the run: {memory} MB. CPU probe (a fixed Python loop, "
+             f"before and after the runs; the VM's speed drifts): "
+             f"{' / '.join(str(ms) for ms in data['cpu_probe_ms'])} ms.", "",
              "| path | req/s | p50 ms | p95 ms | p99 ms | errors | queries (mean/max) "
              "| CPU ms per request (web/worker/db/redis/generator) "
              "| machine busy / of it unmetered (interrupts) / stolen, ms per request "

@@ -49,7 +49,7 @@ class DispenseOut(FieldsBuiltOnce, serializers.ModelSerializer):
         return obj.payment
 
 
-class LineIn(serializers.Serializer):
+class LineIn(FieldsBuiltOnce, serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID,
                                     help_text="the prescription item's id")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
@@ -58,7 +58,7 @@ class LineIn(serializers.Serializer):
                                 help_text="the pack's 16-digit code, one pack per line")
 
 
-class PaymentIn(serializers.Serializer):
+class PaymentIn(FieldsBuiltOnce, serializers.Serializer):
     method = serializers.ChoiceField(choices=["cash", "card"])
     terminal_id = serializers.CharField(max_length=32, required=False, allow_blank=True,
                                         help_text="the POS terminal; required for card")
@@ -69,7 +69,7 @@ def _lines(most: int):
     return LineIn(many=True, allow_empty=False, max_length=most)
 
 
-class DispenseIn(serializers.Serializer):
+class DispenseIn(FieldsBuiltOnce, serializers.Serializer):
     lines = _lines(MAX_LINES)
     started_at = serializers.DateTimeField(required=False)
     payment = PaymentIn(required=False, allow_null=True)

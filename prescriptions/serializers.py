@@ -230,7 +230,7 @@ class AmountField(serializers.Field):
         return data
 
 
-class DoseIn(serializers.Serializer):
+class DoseIn(FieldsBuiltOnce, serializers.Serializer):
     amount = AmountField()
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     timing = serializers.ChoiceField(choices=Timing.choices, required=False, allow_blank=True)
@@ -238,7 +238,7 @@ class DoseIn(serializers.Serializer):
                                  help_text="the dose unit; the catalog form's when absent")
 
 
-class ItemIn(serializers.Serializer):
+class ItemIn(FieldsBuiltOnce, serializers.Serializer):
     code = serializers.CharField(max_length=32, help_text="a catalog code of the kind")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     dosage = serializers.CharField(max_length=100, required=False, allow_blank=True,
@@ -251,7 +251,7 @@ def _items():
     return ItemIn(many=True, allow_empty=False, max_length=MAX_ITEMS)
 
 
-class PrescriptionIn(serializers.Serializer):
+class PrescriptionIn(FieldsBuiltOnce, serializers.Serializer):
     visit = serializers.IntegerField(min_value=1,
         max_value=MAX_DB_ID)
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -261,7 +261,7 @@ class PrescriptionIn(serializers.Serializer):
     signature = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class PrescriptionPatchIn(serializers.Serializer):
+class PrescriptionPatchIn(FieldsBuiltOnce, serializers.Serializer):
     items = _items()
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
     override_warnings = serializers.BooleanField(required=False, default=False)

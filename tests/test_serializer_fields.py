@@ -1,5 +1,6 @@
-"""accounts.serializers.FieldsBuiltOnce: output serializers whose fields are built once per
-class give exactly the answer DRF's own per-instance fields give."""
+"""accounts.serializers.FieldsBuiltOnce: serializers whose fields are built once per class
+give exactly the answer (output) and the verdict and errors (input) DRF's own per-instance
+fields give."""
 
 import pytest
 from django.utils.functional import cached_property
@@ -7,10 +8,18 @@ from rest_framework import serializers
 
 from accounts.serializers import FieldsBuiltOnce
 from pharmacy.models import Dispense
-from pharmacy.serializers import DispenseOut
+from pharmacy.serializers import DispenseIn, DispenseOut
 from prescriptions import selectors
 from prescriptions.models import Prescription, Visit
-from prescriptions.serializers import ItemOut, PatientOut, PrescriptionOut, VisitOut
+from prescriptions.serializers import (
+    ItemIn,
+    ItemOut,
+    PatientOut,
+    PrescriptionIn,
+    PrescriptionOut,
+    PrescriptionPatchIn,
+    VisitOut,
+)
 from tests.conftest import DEMO, membership_of
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +142,50 @@ def test_the_attribute_walk_answers_as_drf_in_every_case():
         _Shape(_Homeless()).data
     with pytest.raises(AttributeError):
         drfs(lambda: _Shape(_Homeless()).data)
+
+
+BODIES = [
+    {"visit": 12, "kind": "drug", "override_warnings": True,
+     "items": [{"code": "AMOX-500-CAP", "quantity": 20},
+               {"code": "PARA-500-TAB", "quantity": 10,
+                "dose": {"amount": "1", "frequency": "q8h", "timing": "after_meal"}}]},
+    {"visit": 0, "kind": "tea", "items": []},
+    {"visit": "x", "items": [{"code": "", "quantity": 0, "dose": {"amount": "-1"}},
+                             {"quantity": 10 ** 9}, "not an item", None]},
+    {"kind": "drug", "items": {"code": "AMOX-500-CAP"}, "note": "x" * 501,
+     "override_warnings": "maybe", "signature": ["x"]},
+    {},
+]
+LINES = [
+    {"lines": [{"item": 5, "quantity": 10, "uid": "6260000000000001"}],
+     "payment": {"method": "card", "terminal_id": "T1"}, "acknowledge_warnings": True},
+    {"lines": [{"item": 0, "quantity": -1, "uid": "x" * 41}, {}], "payment": {"method": "gold"},
+     "started_at": "yesterday"},
+    {"lines": []},
+]
+
+
+def _checked(cls, body, **kwargs):
+    serializer = cls(data=body, **kwargs)
+    return serializer.is_valid(), dict(serializer.validated_data), serializer.errors
+
+
+@pytest.mark.parametrize(("cls", "body"), [
+    *((PrescriptionIn, b) for b in BODIES), *((PrescriptionPatchIn, b) for b in BODIES),
+    *((DispenseIn, b) for b in LINES)], ids=lambda v: getattr(v, "__name__", ""))
+def test_input_is_checked_as_drf_checks_it(cls, body):
+    """The body's verdict, its cleaned values and every (nested) error, alike; twice, so
+    the second check, on fields the first already used, is proven to start clean."""
+    ours = [_checked(cls, body), _checked(cls, body)]
+    assert ours[0] == ours[1] == drfs(lambda: _checked(cls, body))
+
+
+def test_input_fields_are_shared_but_not_for_partial_checks():
+    assert PrescriptionIn(data={}).fields is PrescriptionIn(data={}).fields
+    assert ItemIn(data={}).fields is ItemIn(data={}).fields
+    partial = PrescriptionPatchIn(data={"note": "x"}, partial=True)
+    assert partial.fields is not PrescriptionPatchIn(data={}).fields
+    # a partial check leaves out the missing required items, as DRF's does
+    assert _checked(PrescriptionPatchIn, {"note": "x"}, partial=True) == drfs(
+        lambda: _checked(PrescriptionPatchIn, {"note": "x"}, partial=True))
+    assert _checked(PrescriptionPatchIn, {"note": "x"}, partial=True)[0] is True

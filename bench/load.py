@@ -574,6 +574,10 @@ def main() -> None:
                               args.prescriptions)
     print(f"loaded in {data['seconds']} s; database {data['database_bytes'] / 2**30:.2f} GiB",
           flush=True)
+    # The tables as autovacuum keeps them in production (hint bits set, dead rows of earlier
+    # runs gone, statistics fresh): this machine's cluster may run with autovacuum off, as
+    # its CI configuration does, and reused data then bloats from run to run.
+    subprocess.run(["psql", load_url, "-qc", "VACUUM (ANALYZE)"], check=True)
     web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                             "config/gunicorn.py", "config.wsgi"], cwd=ROOT, env=env)
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker",

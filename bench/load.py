@@ -51,36 +51,66 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+ADMIT = """
+import datetime as dt
+from accounts.models import Membership, Patient
+from claims.models import Coverage, Scheme
+from prescriptions import services
+from prescriptions.models import Visit
+reception = Membership.objects.get(user__national_code="0023456787")
+doctor = Membership.objects.get(user__national_code="0012345679", facility__name="درمانگاه شفا")
+# the visits of earlier runs are closed: their patients' histories grew in those runs
+Visit.objects.filter(doctor=doctor).exclude(status="done").exclude(
+    patient__national_code__in=codes).update(status="done")
+scheme = Scheme.objects.get(code="SSO-GEN")
+Coverage.objects.bulk_create([Coverage(patient=p, scheme=scheme, valid_from=dt.date(2020, 1, 1),
+    insurance_number=f"L-{p.national_code}") for p in Patient.objects.filter(
+    national_code__in=codes[::2])], ignore_conflicts=True)
+for code in codes:
+    services.visit_admit(actor=reception, national_code=code, doctor_id=doctor.pk)
+"""
+
+
+def run_codes(patients: int, run: int) -> list[str]:
+    """The patients a run prescribes for: the next `patients` of the copied population for
+    each run on the same data, so that every run finds them as loaded (five prescriptions
+    each, the issue's shape), not carrying what earlier runs wrote for them."""
+    first = 500_000_000 + run * patients
+    return [national_code(first + i) for i in range(patients)]
+
+
 def prepare(env: dict, patients: int, population: int, prescriptions: int) -> tuple[list[str],
                                                                                   dict]:
     """Migrate, seed the demo, COPY the national rows, admit the patients (in a child)."""
     stats = ROOT / "var" / "bench-load-data.json"
+    codes = run_codes(patients, 0)
     script = f"""
-import datetime as dt, json, sys, django
+import json, sys, django
 sys.path.insert(0, {str(ROOT / "bench")!r})
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 call_command("seed_demo", verbosity=0)
 import bulk
-from accounts.models import Membership, Patient
-from claims.models import Coverage, Scheme
-from prescriptions import services
 stats = bulk.load(patients={population}, prescriptions={prescriptions})
-codes = [bulk.national_code(500_000_000 + i) for i in range({patients})]
-scheme = Scheme.objects.get(code="SSO-GEN")
-Coverage.objects.bulk_create([Coverage(patient=p, scheme=scheme, valid_from=dt.date(2020, 1, 1),
-    insurance_number=f"L-{{p.national_code}}") for p in Patient.objects.filter(
-    national_code__in=codes[::2])], ignore_conflicts=True)
-reception = Membership.objects.get(user__national_code="0023456787")
-doctor = Membership.objects.get(user__national_code="0012345679", facility__name="درمانگاه شفا")
-for code in codes:
-    services.visit_admit(actor=reception, national_code=code, doctor_id=doctor.pk)
+codes = {codes!r}
+{ADMIT}
 open({str(stats)!r}, "w").write(json.dumps(stats))
 """
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
-    return ([national_code(500_000_000 + i) for i in range(patients)],
-            json.loads(stats.read_text()))
+    return codes, json.loads(stats.read_text())
+
+
+def admit_next(env: dict, patients: int, data: dict) -> list[str]:
+    """On reused data: the next run's patients, covered and admitted as `prepare` does."""
+    data["runs"] = data.get("runs", 0) + 1
+    if (data["runs"] + 1) * patients > data["patients"]:
+        raise SystemExit("bench/load.py: the copied population is used up; load it afresh")
+    codes = run_codes(patients, data["runs"])
+    script = f"import django\ndjango.setup()\ncodes = {codes!r}\n{ADMIT}"
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
+    (ROOT / "var" / "bench-load-data.json").write_text(json.dumps(data))
+    return codes
 
 
 def sign_in(base: str, outbox: Path, who: tuple[str, str]) -> str:
@@ -288,18 +318,6 @@ def open_loop(counter: Counter, rates: dict[str, float], seconds: float) -> dict
     total = sum(rates.values())
     return summarise(f"mixed open-loop {total:.0f}/s ({seconds:.0f} s)", latencies, errors,
                      time.perf_counter() - start, queries)
-
-
-def _forget_earlier_runs(url: str, visits: list[int]) -> None:
-    """Cancel what earlier runs on this database wrote and left open on the run's visits:
-    otherwise every run adds ~1,500 open prescriptions to the same 400 patients, and a
-    lookup (and every rule check over a patient's medicines) grows from run to run, so runs
-    on reused data would not compare."""
-    ids = ",".join(str(int(v)) for v in visits)
-    subprocess.run(["psql", url, "-qc",
-                    "UPDATE prescriptions_prescription SET status = 'cancelled' "
-                    f"WHERE visit_id IN ({ids}) AND status IN ('active', "
-                    "'partially_dispensed')"], check=True)
 
 
 def _purge(env: dict) -> None:
@@ -565,8 +583,8 @@ def main() -> None:
     if args.reuse_data:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
                        check=True)
-        codes = [national_code(500_000_000 + i) for i in range(args.patients)]
         data = json.loads((ROOT / "var" / "bench-load-data.json").read_text())
+        codes = admit_next(env, args.patients, data)
     else:
         print(f"loading {args.prescriptions:,} prescriptions over {args.population:,} "
               "patients by COPY …", flush=True)
@@ -601,8 +619,6 @@ def main() -> None:
         tokens = {"doctor": auth, "pharmacy": {
             "Authorization": f"Token {sign_in(base, outbox, ('0034567895', '09120000003'))}"}}
         visits = open_visits(f"{base}/api/v1/queue", auth)
-        if args.reuse_data:
-            _forget_earlier_runs(load_url, visits)
         counter = Counter(base, tokens, codes, visits)
         meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"],
                          load_url.rsplit("/", 1)[1])

@@ -424,23 +424,39 @@ class CpuMeter:
     a phase's reading ends once the worker has drained what the phase queued."""
 
     def __init__(self, master_pid: int, worker_pid: int, broker_url: str,
-                 database: str) -> None:
+                 database_url: str) -> None:
         self.master_pid, self.worker_pid, self.broker_url = master_pid, worker_pid, broker_url
-        self.database = f" {database} ".encode()
+        self.database_url = database_url
+        self.database = f" {database_url.rsplit('/', 1)[1]} ".encode()
 
     def _postgres(self) -> list[int]:
         """The cluster's processes that serve this run: the load database's backends and
         the shared writers (WAL, checkpoints). Autovacuum is left out (after a COPY of a
-        million rows it works through the tables for minutes, whichever run is on) and so
-        are other databases' backends (a test suite on the same cluster)."""
+        million rows it works through the tables for minutes, whichever run is on: it shows
+        among the unmetered processes) and so are other databases' backends (a test suite
+        on the same cluster)."""
         return [pid for pid, command in self._cluster()
                 if b"autovacuum" not in command and not (
                     command.startswith(b"postgres: ")
                     and (b"(" in command or b" [local] " in command)  # TCP or socket client
                     and self.database not in command)]
 
-    def _autovacuum(self) -> list[int]:
-        return [pid for pid, command in self._cluster() if b"autovacuum worker" in command]
+    def _writers(self) -> list[int]:
+        """The cluster's shared writers (of those in `_postgres`): the WAL writer, the
+        checkpointer and the background writer."""
+        return [pid for pid, command in self._cluster()
+                if any(name in command for name in (b"walwriter", b"checkpointer",
+                                                    b"background writer"))]
+
+    def _cluster_counters(self) -> dict[str, int]:
+        row = subprocess.run(
+            ["psql", self.database_url, "-AtF,", "-c",
+             "SELECT wal_records, wal_fpi, wal_bytes, checkpoints_timed + checkpoints_req, "
+             "buffers_checkpoint, buffers_clean, buffers_backend "
+             "FROM pg_stat_wal, pg_stat_bgwriter"], capture_output=True, text=True).stdout
+        names = ("wal_records", "wal_fpi", "wal_bytes", "checkpoints", "buffers_checkpoint",
+                 "buffers_clean", "buffers_backend")
+        return dict(zip(names, (int(v) for v in row.strip().split(",")), strict=True))
 
     @staticmethod
     def _cluster() -> list[tuple[int, bytes]]:
@@ -459,12 +475,13 @@ class CpuMeter:
         machine, interrupts, steal = _machine_seconds()
         return {"machine": machine, "interrupts": interrupts, "steal": steal,
                 "processes": _every_process(),
-                "autovacuum": {pid: _cpu_seconds([pid], children=False)
-                               for pid in self._autovacuum()},
                 "web": _cpu_seconds(_children(self.master_pid)),
                 "worker": _cpu_seconds([self.worker_pid]),
                 "database": {pid: _cpu_seconds([pid], children=False)
                              for pid in self._postgres()},
+                "writers": {pid: _cpu_seconds([pid], children=False)
+                            for pid in self._writers()},
+                "cluster": self._cluster_counters(),
                 "redis": _cpu_seconds(subprocess.run(
                     ["pgrep", "-x", "redis-server"], capture_output=True,
                     text=True).stdout.split(), children=False),
@@ -476,7 +493,7 @@ class CpuMeter:
         _drain(self.broker_url)
         after = self.read()
         metered = (set(_children(self.master_pid)) | {self.worker_pid, os.getpid()}
-                   | set(after["database"]) | set(after["autovacuum"])
+                   | set(after["database"])
                    | {int(pid) for pid in subprocess.run(["pgrep", "-x", "redis-server"],
                                                          capture_output=True,
                                                          text=True).stdout.split()})
@@ -490,12 +507,16 @@ class CpuMeter:
         before.pop("processes")
         # PostgreSQL per process: a backend that began during the run counts whole, one
         # that ended during it (none while gunicorn keeps its workers) counts nothing more
-        # (autovacuum workers come and go: one that ended during the run is not counted)
-        for part in ("database", "autovacuum"):
+        for part in ("database", "writers"):
             after[part] = sum(seconds - before[part].get(pid, 0)
                               for pid, seconds in after[part].items())
             before[part] = 0
         requests_ = max(1, result["requests"])
+        # what the cluster wrote meanwhile: WAL (full-page images after a checkpoint are
+        # the costly part), checkpoints and the buffers they, the background writer and
+        # the backends themselves wrote out
+        counters, earlier = after.pop("cluster"), before.pop("cluster")
+        result["cluster"] = {name: value - earlier[name] for name, value in counters.items()}
         for part in before:
             result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / requests_, 2)
         # what the machine was busy with beyond the metered processes: the kernel's
@@ -620,8 +641,7 @@ def main() -> None:
             "Authorization": f"Token {sign_in(base, outbox, ('0034567895', '09120000003'))}"}}
         visits = open_visits(f"{base}/api/v1/queue", auth)
         counter = Counter(base, tokens, codes, visits)
-        meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"],
-                         load_url.rsplit("/", 1)[1])
+        meter = CpuMeter(web.pid, worker.pid, env["CELERY_BROKER_URL"], load_url)
         probe_before = cpu_probe()
         results = [meter.around(lambda k=kind: closed_loop(counter, k, args.seconds))
                    for kind in ("create", "lookup", "dispense")]
@@ -677,6 +697,18 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
         f"{row['path'].split()[0]}: " + (", ".join(
             f"{name} {ms}" for name, ms in row["unmetered_by_process_ms"].items()) or "none")
         for row in results) + "."]
+    lines += ["", "PostgreSQL's writes per run: of its CPU the shared writers' (WAL writer, "
+              "checkpointer, background writer), WAL and its full-page images, checkpoints, "
+              "and buffers written by the checkpointer / background writer / backends: "
+              + "; ".join(
+                  f"{row['path'].split()[0]}: writers {row['writers_cpu_ms']} ms a request, "
+                  f"WAL {row['cluster']['wal_bytes'] / max(1, row['requests']) / 1024:.1f} KiB "
+                  f"a request ({row['cluster']['wal_fpi']:,} full pages in "
+                  f"{row['cluster']['wal_bytes'] / 2**20:.0f} MiB), "
+                  f"{row['cluster']['checkpoints']} checkpoints, buffers "
+                  f"{row['cluster']['buffers_checkpoint']:,}/{row['cluster']['buffers_clean']:,}"
+                  f"/{row['cluster']['buffers_backend']:,}"
+                  for row in results) + "."]
     lines += ["", "## What the national peak takes (110 creates + 170 lookups + 110 dispenses "
               "a second)", "",
               "Measured here and scaled: the CPU each closed-loop request cost gunicorn and "

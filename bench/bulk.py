@@ -167,6 +167,7 @@ def load(*, patients: int, prescriptions: int, first_code: int = 500_000_000,
             for k, item in enumerate(item_rows):
                 yield {**item, "id": item_base + 3 * n + k, "prescription_id": rx_base + n,
                        "dispensed_quantity": 0 if open_ else item["quantity"],
+                       "last_given_at": None if open_ else when(n).isoformat(),
                        "rules_tracking_id": f"B{3 * n + k:015d}"}
 
     log(f"  {_copy(tables[Visit], list(visit_row), visits()):,} visits copied")

@@ -272,20 +272,24 @@ _lines_of_packs = CompiledInRead(
     lambda i: f"\x00uid-{i}")
 
 
-def _take(wanted: dict[int, int]) -> bool:
+def _take(wanted: dict[int, int], at: dt.datetime) -> bool:
     """Count more given of each item, only while each stays within what was prescribed
-    (the database's own guard, whatever the caller checked): one conditional UPDATE for
-    all the items, written by hand and prepared once per number of items; False unless
-    every item moved."""
+    (the database's own guard, whatever the caller checked), and note when (`at`, never
+    moving an item's last time back): one conditional UPDATE for all the items, written by
+    hand and prepared once per number of items; False unless every item moved."""
     table, c = quoted(PrescriptionItem)
-    given, quantity, pk = c["dispensed_quantity"], c["quantity"], c["id"]
+    given, quantity, pk, last = (c["dispensed_quantity"], c["quantity"], c["id"],
+                                 c["last_given_at"])
     rows = ", ".join(["(%s, %s)"] * len(wanted))
+    when = PrescriptionItem._meta.get_field("last_given_at").get_db_prep_save(
+        at, connections["default"])
     # VALUES names its columns column1, column2 in PostgreSQL and SQLite alike
     return execute(
-        f"UPDATE {table} SET {given} = {table}.{given} + v.column2 "  # noqa: S608
+        f"UPDATE {table} SET {given} = {table}.{given} + v.column2, "  # noqa: S608
+        f"{last} = CASE WHEN {table}.{last} > %s THEN {table}.{last} ELSE %s END "
         f"FROM (VALUES {rows}) AS v WHERE {table}.{pk} = v.column1 "
         f"AND {table}.{given} <= {table}.{quantity} - v.column2",
-        [value for pair in wanted.items() for value in pair]) == len(wanted)
+        [when, when, *(value for pair in wanted.items() for value in pair)]) == len(wanted)
 
 
 def _status_set(prescription: Prescription) -> None:
@@ -411,7 +415,7 @@ def perform_locked(*, locked: Prescription, membership: Membership, lines: list[
         payment_reference=payment.reference if payment else "",
     )
     insert_rows([dispense])
-    if not _take(wanted):
+    if not _take(wanted, now):
         raise Conflict(_("تعداد بیش از باقی‌مانده است."), code="over_dispense")
     for new_line in new_lines:
         new_line.dispense = dispense

@@ -72,7 +72,8 @@ class Medication:
 # (alias, model, field): the columns of a profile row, in the SELECT's order
 COLUMNS = (
     ("i", PrescriptionItem, "catalog_item"), ("i", PrescriptionItem, "quantity"),
-    ("i", PrescriptionItem, "dispensed_quantity"), ("i", PrescriptionItem, "dosage"),
+    ("i", PrescriptionItem, "dispensed_quantity"), ("i", PrescriptionItem, "last_given_at"),
+    ("i", PrescriptionItem, "dosage"),
     ("i", PrescriptionItem, "dose_amount"), ("i", PrescriptionItem, "dose_frequency"),
     ("i", PrescriptionItem, "prescription"), ("p", Prescription, "patient"),
     ("p", Prescription, "created_at"), ("p", Prescription, "valid_until"),
@@ -80,32 +81,26 @@ COLUMNS = (
     ("f", Facility, "name"),
 )
 Row = namedtuple("Row", [model._meta.get_field(name).attname for _a, model, name in COLUMNS]
-                 + ["open_now", "last_given"])
+                 + ["open_now"])
 
 
 @functools.cache
 def _sql(patients: int, excluding: bool) -> tuple[str, list]:
     """One hand-written query for the profile of `patients` patients: every drug item that
     is open now, or was dispensed from a prescription still valid inside the supply horizon
-    (a dispense needs a valid prescription), with the time it was last given. No ORM
+    (a dispense needs a valid prescription), with the time it was last given (kept on the
+    item: no join to the dispensing tables, no plan that depends on their size). No ORM
     compilation on the prescribing and dispensing paths; the converters the ORM would apply
     (SQLite's dates and decimals) come with it."""
     q = connection.ops.quote_name
-    # the dispensing tables, through the relation (prescriptions imports no pharmacy module)
-    line_model = PrescriptionItem._meta.get_field("dispense_lines").related_model
-    dispense_model = line_model._meta.get_field("dispense").related_model
     table = {alias: q(model._meta.db_table) for alias, model, _name in COLUMNS}
     select = [f"{alias}.{q(model._meta.get_field(name).column)}" for alias, model, name in COLUMNS]
     converters = [column_converters(model._meta.get_field(name), alias)
                   for alias, model, name in COLUMNS]
-    converters += [[], column_converters(dispense_model._meta.get_field("ended_at"), "d")]
+    converters += [[]]
     open_now = "(p.status IN (%s, %s) AND p.valid_until >= %s)"
-    given = (f"SELECT MAX(d.{q('ended_at')}) FROM {q(line_model._meta.db_table)} l "  # noqa: S608
-             f"JOIN {q(dispense_model._meta.db_table)} d ON d.id = l.dispense_id "
-             "WHERE l.item_id = i.id")
     ids = ", ".join(["%s"] * patients)
-    sql = (f"SELECT {', '.join(select)}, CASE WHEN {open_now} THEN 1 ELSE 0 END, "  # noqa: S608
-           f"CASE WHEN i.dispensed_quantity > 0 THEN ({given}) END "
+    sql = (f"SELECT {', '.join(select)}, CASE WHEN {open_now} THEN 1 ELSE 0 END "  # noqa: S608
            f"FROM {table['i']} i JOIN {table['p']} p ON p.id = i.prescription_id "
            f"JOIN {q(Membership._meta.db_table)} m ON m.id = p.doctor_id "
            f"JOIN {table['u']} u ON u.id = m.user_id "
@@ -167,9 +162,9 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
     rows = _rows(ids, day, exclude_prescription_id)
     horizon = timezone.now() - timedelta(days=SUPPLY_HORIZON_DAYS)
     prescribed = [r for r in rows if r.open_now][:PROFILE_LIMIT]
-    dispensed = sorted((r for r in rows if not r.open_now and r.last_given is not None
-                        and r.last_given >= horizon),
-                       key=lambda r: r.last_given, reverse=True)[:PROFILE_LIMIT]
+    dispensed = sorted((r for r in rows if not r.open_now and r.dispensed_quantity
+                        and r.last_given_at is not None and r.last_given_at >= horizon),
+                       key=lambda r: r.last_given_at, reverse=True)[:PROFILE_LIMIT]
     wanted = {r.catalog_item_id for r in prescribed + dispensed}
     catalog = {pk: item for pk, item in (known or {}).items() if pk in wanted}
     if wanted - catalog.keys():  # the catalog items not already in hand (the new lines')
@@ -180,7 +175,7 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
             timezone.localtime(row.created_at).date(), row.valid_until, row.quantity))
     for row in dispensed:
         item = catalog[row.catalog_item_id]
-        given = timezone.localtime(row.last_given).date()
+        given = timezone.localtime(row.last_given_at).date()
         per_day = PER_DAY.get(row.dose_frequency) if row.dose_amount else None
         days = days_of_supply(
             quantity=row.dispensed_quantity,

@@ -272,6 +272,10 @@ class PrescriptionItem(models.Model):
     name = models.CharField(_("نام"), max_length=200)
     quantity = models.PositiveIntegerField(_("تعداد"))
     dispensed_quantity = models.PositiveIntegerField(_("ارائه شده"), default=0)
+    # When it was last given (the latest dispense's end), written with the counter above:
+    # the medication profile reads it from the item's own row, with no join to the
+    # dispensing tables whatever their size or their statistics.
+    last_given_at = models.DateTimeField(_("آخرین ارائه"), null=True, blank=True)
     dosage = models.CharField(_("دستور مصرف"), max_length=100, blank=True)
     # The structured dosage the line above is drawn from (empty for free-text dosage).
     dose_amount = models.DecimalField(_("مقدار هر نوبت"), max_digits=6, decimal_places=2,

@@ -236,7 +236,7 @@ def _services_perform(visit: Visit) -> list[claims_services.LineIn]:
         return []
     items = list(PrescriptionItem.objects.filter(prescription__in=services))
     PrescriptionItem.objects.filter(pk__in=[i.pk for i in items]).update(
-        dispensed_quantity=F("quantity"))
+        dispensed_quantity=F("quantity"), last_given_at=timezone.now())
     Prescription.objects.filter(pk__in=[p.pk for p in services]).update(
         status=Prescription.Status.DISPENSED, updated_at=timezone.now())
     return [claims_services.LineIn(

@@ -150,6 +150,61 @@ def test_a_dispensed_drug_counts_while_its_supply_lasts(admit, prescribe, api_as
     assert not _ibuprofen_rejected_after(days=30)
 
 
+def test_each_dispense_moves_the_items_last_given_time_forward(admit, prescribe, api_as):
+    """The profile reads when a drug was last given from the item's own row, written with
+    its counter by every dispense: the latest dispense's end, never an earlier one."""
+    from pharmacy.models import Dispense
+    from pharmacy.services import _take
+    from prescriptions.models import PrescriptionItem
+
+    rx = prescribe(admit("patient"), [drug("WARF-5-TAB", 30)]).json()
+    item = rx["items"][0]["id"]
+    _dispense_all(api_as, rx, [(10, "6260000000000011")])
+    first = Dispense.objects.get(prescription__tracking_code=rx["tracking_code"])
+    assert PrescriptionItem.objects.get(pk=item).last_given_at == first.ended_at
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        _dispense_all(api_as, rx, [(10, "6260000000000012")])
+    latest = Dispense.objects.filter(prescription__tracking_code=rx["tracking_code"]).latest(
+        "ended_at")
+    assert latest.ended_at > first.ended_at
+    assert PrescriptionItem.objects.get(pk=item).last_given_at == latest.ended_at
+    # a clock behind the last dispense's (another web machine's) does not move it back
+    assert _take({item: 1}, first.ended_at) is True
+    assert PrescriptionItem.objects.get(pk=item).last_given_at == latest.ended_at
+
+
+def test_the_backfill_gives_dispensed_items_their_last_dispense_time(admit, prescribe,
+                                                                      api_as):
+    """Migration pharmacy 0008 fills the time in for dispenses written before it."""
+    import importlib
+
+    from django.apps import apps
+
+    from pharmacy.models import Dispense
+    from prescriptions.models import PrescriptionItem
+
+    backfill = importlib.import_module(
+        "pharmacy.migrations.0008_backfill_item_last_given_at").backfill
+    rx = prescribe(admit("patient"), [drug("WARF-5-TAB", 30), drug("PARA-500-TAB", 10)]).json()
+    _dispense_all(api_as, rx, [(30, "6260000000000021")])
+    PrescriptionItem.objects.update(last_given_at=None)
+    backfill(apps, None)
+    given, untouched = (PrescriptionItem.objects.get(pk=i["id"]) for i in rx["items"])
+    assert given.last_given_at == Dispense.objects.get().ended_at
+    assert untouched.last_given_at is None  # nothing of it dispensed
+
+
+def test_the_profile_reads_no_dispensing_table():
+    """Its plan cannot turn on the dispensing tables' size or statistics: a plan PostgreSQL
+    cached while they were empty (a new deployment, a freshly loaded database) once
+    scanned them whole for every item, and cost a dispense four times its SQL."""
+    from prescriptions import medications
+
+    for excluding in (False, True):
+        sql, _converters = medications._sql(2, excluding)
+        assert "dispense" not in sql.replace("dispensed_quantity", "")
+
+
 def test_without_a_daily_dose_the_items_default_supply_applies(admit, prescribe, api_as,
                                                                karimi, karimi_visit):
     CatalogItem.objects.filter(code="WARF-5-TAB").update(default_days_supply=7)

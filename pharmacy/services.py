@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,8 +269,15 @@ def items_with_catalog(prescription: Prescription) -> list[PrescriptionItem]:
 
 # the earlier lines of these pack codes (every dispense of tracked drugs): compiled once per
 # number of packs, prepared
+# The pack-code index holds only lines with a code (`uid <> ''`): the query says so in a
+# literal, so that a prepared statement's generic plan can use the index too. `uid = $1`
+# alone cannot prove it, and PostgreSQL's generic plan then reads every line ever dispensed
+# (the plan it keeps when it was made while the table was small: a new deployment).
+_HAS_PACK_CODE = RawSQL("{}.{} <> ''".format(*map(connection.ops.quote_name, (  # noqa: S611
+    DispenseLine._meta.db_table, DispenseLine._meta.get_field("uid").column))), (),
+    output_field=BooleanField())
 _lines_of_packs = CompiledInRead(
-    DispenseLine, lambda uids: DispenseLine.objects.filter(uid__in=uids),
+    DispenseLine, lambda uids: DispenseLine.objects.filter(_HAS_PACK_CODE, uid__in=uids),
     lambda i: f"\x00uid-{i}")
 
 

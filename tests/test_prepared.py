@@ -60,3 +60,33 @@ def test_the_counter_lookup_is_prepared_and_answers_the_same(written):
         viewer=pharmacy, query=DEMO["patient"][0])] for _ in range(7)]
     assert code in answers[0] and all(answer == answers[0] for answer in answers)
     assert _prepared("mo ON mo.id = pt.mother_id"), "the counter's query was never prepared"
+
+
+def _generic_plan(fragment: str) -> str:
+    """The plan PostgreSQL would keep for a prepared statement once it turns generic (its
+    parameters unknown), with sequential scans priced out: what the plan can use."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, cardinality(parameter_types) FROM pg_prepared_statements "
+                       "WHERE statement LIKE %s", [f"%{fragment}%"])
+        (name, count), = cursor.fetchall()
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(['NULL'] * count)})")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("RESET enable_seqscan")
+
+
+@pytest.mark.postgres
+def test_the_pack_code_check_can_use_its_partial_index_once_prepared(db):
+    """The pack-code index holds only lines with a code; `uid = $1` alone cannot prove a
+    line has one, so the generic plan read every line ever dispensed (and PostgreSQL kept
+    it when it was made while the table was small). The query states `uid <> ''`."""
+    from pharmacy.services import _lines_of_packs
+
+    for run in range(7):
+        assert _lines_of_packs([f"62800000000000{run:02d}"]) == []
+    plan = _generic_plan('FROM "pharmacy_dispenseline" WHERE')
+    assert "pack_code_used_once" in plan and "Seq Scan" not in plan, plan

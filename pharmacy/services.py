@@ -267,8 +267,6 @@ def items_with_catalog(prescription: Prescription) -> list[PrescriptionItem]:
     return items
 
 
-# the earlier lines of these pack codes (every dispense of tracked drugs): compiled once per
-# number of packs, prepared
 # The pack-code index holds only lines with a code (`uid <> ''`): the query says so in a
 # literal, so that a prepared statement's generic plan can use the index too. `uid = $1`
 # alone cannot prove it, and PostgreSQL's generic plan then reads every line ever dispensed
@@ -276,6 +274,8 @@ def items_with_catalog(prescription: Prescription) -> list[PrescriptionItem]:
 _HAS_PACK_CODE = RawSQL("{}.{} <> ''".format(*map(connection.ops.quote_name, (  # noqa: S611
     DispenseLine._meta.db_table, DispenseLine._meta.get_field("uid").column))), (),
     output_field=BooleanField())
+# the earlier lines of these pack codes (every dispense of tracked drugs): compiled once per
+# number of packs, prepared
 _lines_of_packs = CompiledInRead(
     DispenseLine, lambda uids: DispenseLine.objects.filter(_HAS_PACK_CODE, uid__in=uids),
     lambda i: f"\x00uid-{i}")

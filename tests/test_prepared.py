@@ -62,21 +62,25 @@ def test_the_counter_lookup_is_prepared_and_answers_the_same(written):
     assert _prepared("mo ON mo.id = pt.mother_id"), "the counter's query was never prepared"
 
 
-def _generic_plan(fragment: str) -> str:
-    """The plan PostgreSQL would keep for a prepared statement once it turns generic (its
-    parameters unknown), with sequential scans priced out: what the plan can use."""
+def _generic_plans() -> dict[str, str]:
+    """Each statement prepared on this connection, with the plan PostgreSQL would keep once
+    it turns generic (its parameters unknown), sequential scans priced out: what the plan
+    can use."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, cardinality(parameter_types) FROM pg_prepared_statements "
-                       "WHERE statement LIKE %s", [f"%{fragment}%"])
-        (name, count), = cursor.fetchall()
+        cursor.execute("SELECT name, statement, cardinality(parameter_types) "
+                       "FROM pg_prepared_statements")
+        statements = cursor.fetchall()
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         cursor.execute("SET enable_seqscan = off")
+        plans = {}
         try:
-            cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(['NULL'] * count)})")
-            return "\n".join(row[0] for row in cursor.fetchall())
+            for name, statement, count in statements:
+                cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(['NULL'] * count)})")
+                plans[statement] = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET plan_cache_mode")
             cursor.execute("RESET enable_seqscan")
+    return plans
 
 
 @pytest.mark.postgres
@@ -88,5 +92,40 @@ def test_the_pack_code_check_can_use_its_partial_index_once_prepared(db):
 
     for run in range(7):
         assert _lines_of_packs([f"62800000000000{run:02d}"]) == []
-    plan = _generic_plan('FROM "pharmacy_dispenseline" WHERE')
+    (plan,) = [plan for statement, plan in _generic_plans().items()
+               if 'FROM "pharmacy_dispenseline" WHERE' in statement]
     assert "pack_code_used_once" in plan and "Seq Scan" not in plan, plan
+
+
+# tables that grow with every prescription, dispense, claim, notice or read
+GROWING = ("prescriptions_visit", "prescriptions_prescription", "prescriptions_prescriptionitem",
+           "prescriptions_prescriptionversion", "pharmacy_dispense", "pharmacy_dispenseline",
+           "claims_claim", "claims_claimline", "notices_notice", "accounts_accesslog",
+           "accounts_patient", "accounts_apitoken")
+
+
+@pytest.mark.postgres
+def test_no_hot_statement_needs_to_read_a_growing_table_whole(written, api_as):
+    """Every statement the counter's paths prepare (create, lookup, dispense, seven times
+    each), planned as PostgreSQL plans it once generic, with sequential scans priced out:
+    a sequential scan that remains on a table that grows means no index can serve the
+    statement without its values, the plan that a new deployment's small tables make
+    stick (the pack-code check's did)."""
+    import re
+
+    pharmacy = api_as("pharmacy")
+    for run in range(7):
+        rx = written([{"code": "AMOX-500-CAP", "quantity": 20},
+                      {"code": "PARA-500-TAB", "quantity": 10}])
+        assert pharmacy.get("/api/v1/prescriptions",
+                            {"national_code": DEMO["patient"][0]}).status_code == 200
+        answer = pharmacy.post(f"/api/v1/prescriptions/{rx['tracking_code']}/dispense", {
+            "lines": [{"item": rx["items"][0]["id"], "quantity": 20,
+                       "uid": f"62800000001000{run:02d}"}],
+            "acknowledge_warnings": True}, format="json")
+        assert answer.status_code == 201, answer.content
+    plans = _generic_plans()
+    assert len(plans) >= 15, list(plans)  # the paths were prepared
+    scans = {statement[:200]: whole for statement, plan in plans.items()
+             if (whole := [t for t in re.findall(r"Seq Scan on (\w+)", plan) if t in GROWING])}
+    assert not scans, scans

@@ -108,10 +108,9 @@ GROWING = ("prescriptions_visit", "prescriptions_prescription", "prescriptions_p
 def test_no_hot_statement_needs_to_read_a_growing_table_whole(written, api_as):
     """Every statement the counter's paths prepare (create, lookup, dispense and the
     patients' notices they queue, seven times each), planned as PostgreSQL plans it once
-    generic, with sequential scans priced out:
-    a sequential scan that remains on a table that grows means no index can serve the
-    statement without its values, the plan that a new deployment's small tables make
-    stick (the pack-code check's did)."""
+    generic, with sequential scans priced out: a sequential scan that remains on a table
+    that grows means no index can serve the statement without its values, the plan that a
+    new deployment's small tables make stick (the pack-code check's did)."""
     import re
 
     from notices.services import notices_flush

@@ -448,15 +448,23 @@ class CpuMeter:
                 if any(name in command for name in (b"walwriter", b"checkpointer",
                                                     b"background writer"))]
 
-    def _cluster_counters(self) -> dict[str, int]:
-        row = subprocess.run(
+    def _cluster_counters(self) -> dict[str, int] | None:
+        """The whole cluster's WAL and buffer counters (PostgreSQL 14–16's views; None, and
+        the report says so, where they cannot be read)."""
+        names = ("wal_records", "wal_fpi", "wal_bytes", "checkpoints", "buffers_checkpoint",
+                 "buffers_clean", "buffers_backend")
+        done = subprocess.run(
             ["psql", self.database_url, "-AtF,", "-c",
              "SELECT wal_records, wal_fpi, wal_bytes, checkpoints_timed + checkpoints_req, "
              "buffers_checkpoint, buffers_clean, buffers_backend "
-             "FROM pg_stat_wal, pg_stat_bgwriter"], capture_output=True, text=True).stdout
-        names = ("wal_records", "wal_fpi", "wal_bytes", "checkpoints", "buffers_checkpoint",
-                 "buffers_clean", "buffers_backend")
-        return dict(zip(names, (int(v) for v in row.strip().split(",")), strict=True))
+             "FROM pg_stat_wal, pg_stat_bgwriter"], capture_output=True, text=True)
+        try:
+            return dict(zip(names, (int(v) for v in done.stdout.strip().split(",")),
+                            strict=True))
+        except ValueError:
+            print(f"bench/load.py: the cluster's counters are not read: {done.stderr.strip()}",
+                  flush=True)
+            return None
 
     @staticmethod
     def _cluster() -> list[tuple[int, bytes]]:
@@ -516,7 +524,8 @@ class CpuMeter:
         # the costly part), checkpoints and the buffers they, the background writer and
         # the backends themselves wrote out
         counters, earlier = after.pop("cluster"), before.pop("cluster")
-        result["cluster"] = {name: value - earlier[name] for name, value in counters.items()}
+        result["cluster"] = ({name: value - earlier[name] for name, value in counters.items()}
+                             if counters and earlier else None)
         for part in before:
             result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / requests_, 2)
         # what the machine was busy with beyond the metered processes: the kernel's
@@ -662,6 +671,14 @@ def main() -> None:
         table(results, json.loads(Path(args.ratios).read_text()))
 
 
+def _cluster_text(row: dict) -> str:
+    wal, requests_ = row["cluster"]["wal_bytes"], max(1, row["requests"])
+    return (f"WAL {wal / requests_ / 1024:.1f} KiB a request ({row['cluster']['wal_fpi']:,} "
+            f"full pages in {wal / 2**20:.0f} MiB), {row['cluster']['checkpoints']} "
+            f"checkpoints, buffers {row['cluster']['buffers_checkpoint']:,}/"
+            f"{row['cluster']['buffers_clean']:,}/{row['cluster']['buffers_backend']:,}")
+
+
 def report(results: list[dict], *, memory: float, patients: int, workers: int,
            data: dict) -> None:
     estimate = peak_estimate(results, data)
@@ -698,16 +715,11 @@ def report(results: list[dict], *, memory: float, patients: int, workers: int,
             f"{name} {ms}" for name, ms in row["unmetered_by_process_ms"].items()) or "none")
         for row in results) + "."]
     lines += ["", "PostgreSQL's writes per run: of its CPU the shared writers' (WAL writer, "
-              "checkpointer, background writer), WAL and its full-page images, checkpoints, "
-              "and buffers written by the checkpointer / background writer / backends: "
-              + "; ".join(
+              "checkpointer, background writer), then the whole cluster's WAL and its "
+              "full-page images, checkpoints, and buffers written by the checkpointer / "
+              "background writer / backends: " + "; ".join(
                   f"{row['path'].split()[0]}: writers {row['writers_cpu_ms']} ms a request, "
-                  f"WAL {row['cluster']['wal_bytes'] / max(1, row['requests']) / 1024:.1f} KiB "
-                  f"a request ({row['cluster']['wal_fpi']:,} full pages in "
-                  f"{row['cluster']['wal_bytes'] / 2**20:.0f} MiB), "
-                  f"{row['cluster']['checkpoints']} checkpoints, buffers "
-                  f"{row['cluster']['buffers_checkpoint']:,}/{row['cluster']['buffers_clean']:,}"
-                  f"/{row['cluster']['buffers_backend']:,}"
+                  + (_cluster_text(row) if row["cluster"] else "cluster counters not read")
                   for row in results) + "."]
     lines += ["", "## What the national peak takes (110 creates + 170 lookups + 110 dispenses "
               "a second)", "",

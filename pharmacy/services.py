@@ -270,7 +270,8 @@ def items_with_catalog(prescription: Prescription) -> list[PrescriptionItem]:
 # The pack-code index holds only lines with a code (`uid <> ''`): the query says so in a
 # literal, so that a prepared statement's generic plan can use the index too. `uid = $1`
 # alone cannot prove it, and PostgreSQL's generic plan then reads every line ever dispensed
-# (the plan it keeps when it was made while the table was small: a new deployment).
+# (the plan it keeps when it was made while the table was small: a new deployment). It
+# names the table, not an alias: for this read alone, never as a subquery or a join.
 _HAS_PACK_CODE = RawSQL("{}.{} <> ''".format(*map(connection.ops.quote_name, (  # noqa: S611
     DispenseLine._meta.db_table, DispenseLine._meta.get_field("uid").column))), (),
     output_field=BooleanField())

@@ -95,6 +95,12 @@ def _sql(patients: int, excluding: bool) -> tuple[str, list]:
     q = connection.ops.quote_name
     table = {alias: q(model._meta.db_table) for alias, model, _name in COLUMNS}
     select = [f"{alias}.{q(model._meta.get_field(name).column)}" for alias, model, name in COLUMNS]
+    # an item dispensed by code that did not yet write the time (during a rolling deploy):
+    # the prescription's last change, which its last dispense made, rather than dropping
+    # the drug from the checks
+    last = COLUMNS.index(("i", PrescriptionItem, "last_given_at"))
+    select[last] = (f"COALESCE({select[last]}, CASE WHEN i.{q('dispensed_quantity')} > 0 "
+                    f"THEN p.{q(Prescription._meta.get_field('updated_at').column)} END)")
     converters = [column_converters(model._meta.get_field(name), alias)
                   for alias, model, name in COLUMNS]
     converters += [[]]

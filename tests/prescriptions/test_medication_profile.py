@@ -175,7 +175,8 @@ def test_each_dispense_moves_the_items_last_given_time_forward(admit, prescribe,
 
 def test_the_backfill_gives_dispensed_items_their_last_dispense_time(admit, prescribe,
                                                                       api_as):
-    """Migration pharmacy 0008 fills the time in for dispenses written before it."""
+    """Migration pharmacy 0008 fills the time in for dispenses written before it: the
+    latest of an item's dispenses, in batches of item ids."""
     import importlib
 
     from django.apps import apps
@@ -183,15 +184,38 @@ def test_the_backfill_gives_dispensed_items_their_last_dispense_time(admit, pres
     from pharmacy.models import Dispense
     from prescriptions.models import PrescriptionItem
 
-    backfill = importlib.import_module(
-        "pharmacy.migrations.0008_backfill_item_last_given_at").backfill
+    migration = importlib.import_module("pharmacy.migrations.0008_backfill_item_last_given_at")
     rx = prescribe(admit("patient"), [drug("WARF-5-TAB", 30), drug("PARA-500-TAB", 10)]).json()
-    _dispense_all(api_as, rx, [(30, "6260000000000021")])
+    _dispense_all(api_as, rx, [(10, "6260000000000021")])
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        _dispense_all(api_as, rx, [(10, "6260000000000022")])
     PrescriptionItem.objects.update(last_given_at=None)
-    backfill(apps, None)
+    migration.BATCH = 1  # every item its own batch
+    try:
+        migration.backfill(apps, None)
+    finally:
+        migration.BATCH = 10_000
     given, untouched = (PrescriptionItem.objects.get(pk=i["id"]) for i in rx["items"])
-    assert given.last_given_at == Dispense.objects.get().ended_at
+    dispenses = Dispense.objects.filter(prescription__tracking_code=rx["tracking_code"])
+    assert given.last_given_at == max(d.ended_at for d in dispenses)
+    assert given.last_given_at > min(d.ended_at for d in dispenses)
     assert untouched.last_given_at is None  # nothing of it dispensed
+
+
+def test_a_drug_dispensed_without_the_time_still_counts(admit, prescribe, api_as, karimi,
+                                                         karimi_visit):
+    """A dispense by code that did not write `last_given_at` yet (old code serving during
+    a rolling deploy) leaves the drug in the checks: the prescription's last change, which
+    that dispense made, stands in for the time."""
+    from prescriptions.models import PrescriptionItem
+
+    rx = prescribe(admit("patient"), [drug("WARF-5-TAB", 30, dose={
+        "amount": 1, "frequency": "q24h"})]).json()
+    _dispense_all(api_as, rx, [(30, "6260000000000031")])
+    PrescriptionItem.objects.filter(pk=rx["items"][0]["id"]).update(last_given_at=None)
+    response = write(karimi, karimi_visit(), [drug("IBU-400-TAB", 20)])
+    assert response.status_code == 422
+    assert _result(response.json(), "clinical.interaction")["related"]["source"] == "dispensed"
 
 
 def test_the_profile_reads_no_dispensing_table():

@@ -76,7 +76,7 @@ class Dispense(models.Model):
 class DispenseLine(models.Model):
     dispense = models.ForeignKey(Dispense, on_delete=models.CASCADE, related_name="lines")
     # Named so the prescribing side can reach an item's lines through the ORM without
-    # importing this app (the medication profile reads `PrescriptionItem.last_given_at`).
+    # importing this app.
     item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT,
                              related_name="dispense_lines", verbose_name=_("قلم"))
     quantity = models.PositiveIntegerField(_("تعداد"))

@@ -168,8 +168,8 @@ def medication_profiles(patient_ids, *, day: dt.date | None = None,
     rows = _rows(ids, day, exclude_prescription_id)
     horizon = timezone.now() - timedelta(days=SUPPLY_HORIZON_DAYS)
     prescribed = [r for r in rows if r.open_now][:PROFILE_LIMIT]
-    dispensed = sorted((r for r in rows if not r.open_now and r.dispensed_quantity
-                        and r.last_given_at is not None and r.last_given_at >= horizon),
+    dispensed = sorted((r for r in rows if not r.open_now and r.last_given_at is not None
+                        and r.last_given_at >= horizon),
                        key=lambda r: r.last_given_at, reverse=True)[:PROFILE_LIMIT]
     wanted = {r.catalog_item_id for r in prescribed + dispensed}
     catalog = {pk: item for pk, item in (known or {}).items() if pk in wanted}
